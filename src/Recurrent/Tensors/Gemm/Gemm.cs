@@ -1,0 +1,132 @@
+// General matrix multiply C = α·op(A)·op(B) + β·C on row-major float32 matrices.
+// Legend: M rows of op(A) and C, N columns of op(B) and C, K the shared dimension;
+// lda/ldb/ldc are row strides (elements). op(X) is X or Xᵀ.
+// The blocked driver (GemmDriver) is the fast path; Reference is the spec it is tested against.
+// β = 0 means C is written without being read (NaN in C does not propagate), as in BLAS.
+namespace Recurrent.Tensors;
+
+/// <summary>Whether a GEMM operand is used as stored or transposed.</summary>
+public enum Transpose
+{
+    /// <summary>op(X) = X.</summary>
+    No,
+    /// <summary>op(X) = Xᵀ.</summary>
+    Yes,
+}
+
+/// <summary>Which micro-kernel the blocked GEMM uses.</summary>
+public enum GemmKernel
+{
+    /// <summary>The best the processor supports.</summary>
+    Auto,
+    /// <summary>AVX-512F.</summary>
+    Avx512,
+    /// <summary>AVX2 with FMA.</summary>
+    Avx2,
+    /// <summary>Scalar fused multiply-add; runs anywhere.</summary>
+    Portable,
+}
+
+/// <summary>Matrix multiplication kernels.</summary>
+public static class Gemm
+{
+    /// <summary>The micro-kernel in use. Every kernel gives bit-identical results.</summary>
+    public static GemmKernel Kernel { get; set; } = GemmKernel.Auto;
+
+    /// <summary>The micro-kernel that <see cref="GemmKernel.Auto"/> resolves to on this processor.</summary>
+    public static GemmKernel BestKernel =>
+        GemmKernels.Avx512Supported ? GemmKernel.Avx512 :
+        GemmKernels.Avx2Supported ? GemmKernel.Avx2 : GemmKernel.Portable;
+
+    /// <summary>
+    /// C[M×N] = α·op(A)·op(B) + β·C, parallel over <see cref="Parallelism.ThreadCount"/> threads with results
+    /// independent of the thread count.
+    /// </summary>
+    /// <param name="transA">Whether A is stored as [K×M] (transposed) rather than [M×K].</param>
+    /// <param name="transB">Whether B is stored as [N×K] (transposed) rather than [K×N].</param>
+    /// <param name="m">Rows of C.</param>
+    /// <param name="n">Columns of C.</param>
+    /// <param name="k">Inner dimension.</param>
+    /// <param name="alpha">Scale of the product.</param>
+    /// <param name="a">A, row-major with row stride <paramref name="lda"/>.</param>
+    /// <param name="lda">Row stride of A (≥ K, or ≥ M when transposed).</param>
+    /// <param name="b">B, row-major with row stride <paramref name="ldb"/>.</param>
+    /// <param name="ldb">Row stride of B (≥ N, or ≥ K when transposed).</param>
+    /// <param name="beta">Scale of the existing C; 0 ignores C's contents.</param>
+    /// <param name="c">C, row-major with row stride <paramref name="ldc"/>. Must not overlap A or B.</param>
+    /// <param name="ldc">Row stride of C (≥ N).</param>
+    /// <exception cref="ArgumentException">A size or stride is negative, or a span is too short.</exception>
+    public static void Multiply(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (m == 0 || n == 0) return;
+        GemmDriver.Run(Resolve(Kernel), transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    /// <summary>C = α·op(A)·op(B) + β·C on 2-D tensors (shapes checked).</summary>
+    public static void Multiply(Tensor a, Transpose transA, Tensor b, Transpose transB, Tensor c, float alpha = 1f, float beta = 0f)
+    {
+        if (a.Rank != 2 || b.Rank != 2 || c.Rank != 2)
+            throw new ArgumentException($"Gemm.Multiply: tensors must be 2-D; got A{a.ShapeText}, B{b.ShapeText}, C{c.ShapeText}.");
+        int m = transA == Transpose.Yes ? a.Dim(1) : a.Dim(0);
+        int k = transA == Transpose.Yes ? a.Dim(0) : a.Dim(1);
+        int kb = transB == Transpose.Yes ? b.Dim(1) : b.Dim(0);
+        int n = transB == Transpose.Yes ? b.Dim(0) : b.Dim(1);
+        if (k != kb || c.Dim(0) != m || c.Dim(1) != n)
+            throw new ArgumentException($"Gemm.Multiply: op(A) is [{m}, {k}] and op(B) is [{kb}, {n}], so C must be [{m}, {n}] with matching inner sizes; got C{c.ShapeText}.");
+        Multiply(transA, transB, m, n, k, alpha, a.Span, a.Dim(1), b.Span, b.Dim(1), beta, c.Span, c.Dim(1));
+    }
+
+    /// <summary>The plain triple loop that defines GEMM; the blocked driver is tested against it.</summary>
+    public static void Reference(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        bool ta = transA == Transpose.Yes, tb = transB == Transpose.Yes;
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    float av = ta ? a[p * lda + i] : a[i * lda + p];
+                    float bv = tb ? b[j * ldb + p] : b[p * ldb + j];
+                    sum += (double)av * bv;
+                }
+                float result = alpha * (float)sum;
+                c[i * ldc + j] = beta == 0f ? result : result + beta * c[i * ldc + j];
+            }
+        }
+    }
+
+    internal static GemmKernel Resolve(GemmKernel kernel) => kernel switch
+    {
+        GemmKernel.Auto => BestKernel,
+        GemmKernel.Avx512 when !GemmKernels.Avx512Supported => throw new PlatformNotSupportedException("Gemm: this processor has no AVX-512F; choose GemmKernel.Auto."),
+        GemmKernel.Avx2 when !GemmKernels.Avx2Supported => throw new PlatformNotSupportedException("Gemm: this processor has no AVX2/FMA; choose GemmKernel.Auto."),
+        _ => kernel,
+    };
+
+    private static void Validate(Transpose transA, Transpose transB, int m, int n, int k,
+        int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
+    {
+        if (m < 0 || n < 0 || k < 0)
+            throw new ArgumentException($"Gemm: sizes must be ≥ 0; got M={m}, N={n}, K={k}.");
+        int aRows = transA == Transpose.Yes ? k : m, aCols = transA == Transpose.Yes ? m : k;
+        int bRows = transB == Transpose.Yes ? n : k, bCols = transB == Transpose.Yes ? k : n;
+        CheckOperand("A", aRows, aCols, aLength, lda);
+        CheckOperand("B", bRows, bCols, bLength, ldb);
+        CheckOperand("C", m, n, cLength, ldc);
+    }
+
+    private static void CheckOperand(string name, int rows, int cols, int length, int ld)
+    {
+        if (ld < Math.Max(1, cols))
+            throw new ArgumentException($"Gemm: the row stride of {name} is {ld} but {name} has {cols} columns; pass a stride ≥ {Math.Max(1, cols)}.", "ld" + name.ToLowerInvariant());
+        long needed = rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
+        if (length < needed)
+            throw new ArgumentException($"Gemm: {name} is stored as {rows}×{cols} with stride {ld}, which needs {needed} elements, but its span has {length}.", name.ToLowerInvariant());
+    }
+}

@@ -1,0 +1,217 @@
+// Blocked, packed, parallel GEMM driver (the Goto/BLIS scheme).
+// C is cut into tiles of up to MC×NC; each tile is one parallel work item. Inside a tile, K is cut into
+// KC blocks: op(A)'s block is packed into MR-row panels, op(B)'s into NR-column panels (zero-padded at the
+// edges), and the micro-kernel runs over every panel pair. Because K blocking depends on K alone and tiles
+// never split K, every element is computed with the same arithmetic whatever the tile size, thread count
+// or kernel: results are bit-identical across thread counts and a row of C does not depend on M.
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Recurrent.Tensors;
+
+internal static unsafe class GemmDriver
+{
+    private const int MR = GemmKernels.MR;
+    private const int NR = GemmKernels.NR;
+    private const int KC = 256;
+    private const int MC = 128;
+    private const int NC = 512;
+    private const long ParallelFlops = 1L << 20;
+
+    [ThreadStatic] private static float* _packA;
+    [ThreadStatic] private static float* _packB;
+    [ThreadStatic] private static TileJob? _job;
+
+    public static void Run(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        if (k == 0 || alpha == 0f)
+        {
+            ScaleC(m, n, beta, c, ldc);
+            return;
+        }
+        int mc = Math.Min(MC, RoundUp(m, MR));
+        int nc = ChooseTileColumns(m, n, k, mc);
+        int tilesM = (m + mc - 1) / mc, tilesN = (n + nc - 1) / nc;
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            TileJob job = _job ??= new TileJob();
+            job.Set(kernel, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, mc, nc, tilesN);
+            Parallelism.For(job, tilesM * tilesN);
+            job.Clear();
+        }
+    }
+
+    private static int ChooseTileColumns(int m, int n, int k, int mc)
+    {
+        int nc = Math.Min(NC, RoundUp(n, NR));
+        if (2L * m * n * k < ParallelFlops) return nc;
+        int threads = Parallelism.ThreadCount;
+        int tilesM = (m + mc - 1) / mc;
+        // Narrow tiles until every thread gets at least two, so the last wave is not left to one core.
+        while (nc > 2 * NR && tilesM * ((n + nc - 1) / nc) < 2 * threads)
+            nc = RoundUp(nc / 2, NR);
+        return nc;
+    }
+
+    private static void ScaleC(int m, int n, float beta, Span<float> c, int ldc)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            Span<float> row = c.Slice(i * ldc, n);
+            if (beta == 0f) row.Clear();
+            else if (beta != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
+        }
+    }
+
+    private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+
+    private sealed class TileJob : IParallelJob
+    {
+        private GemmKernel _kernel;
+        private bool _transA, _transB;
+        private int _m, _n, _k, _lda, _ldb, _ldc, _mc, _nc, _tilesN;
+        private float _alpha, _beta;
+        private float* _a, _b, _c;
+
+        public void Set(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
+            float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int mc, int nc, int tilesN)
+        {
+            (_kernel, _transA, _transB, _m, _n, _k, _alpha, _beta) = (kernel, transA, transB, m, n, k, alpha, beta);
+            (_lda, _ldb, _ldc, _mc, _nc, _tilesN) = (lda, ldb, ldc, mc, nc, tilesN);
+            _a = a;
+            _b = b;
+            _c = c;
+        }
+
+        public void Clear()
+        {
+            _a = null;
+            _b = null;
+            _c = null;
+        }
+
+        public void Execute(int index)
+        {
+            int i0 = index / _tilesN * _mc, j0 = index % _tilesN * _nc;
+            int mt = Math.Min(_mc, _m - i0), nt = Math.Min(_nc, _n - j0);
+            EnsureBuffers();
+            float* packA = _packA, packB = _packB;
+            for (int p0 = 0; p0 < _k; p0 += KC)
+            {
+                int kc = Math.Min(KC, _k - p0);
+                float beta = p0 == 0 ? _beta : 1f;
+                PackA(_transA, _a, _lda, i0, mt, p0, kc, packA);
+                PackB(_transB, _b, _ldb, p0, kc, j0, nt, packB);
+                for (int jr = 0; jr < nt; jr += NR)
+                {
+                    float* bPanel = packB + jr * kc;
+                    int nr = Math.Min(NR, nt - jr);
+                    for (int ir = 0; ir < mt; ir += MR)
+                    {
+                        int mr = Math.Min(MR, mt - ir);
+                        float* cTile = _c + (long)(i0 + ir) * _ldc + j0 + jr;
+                        float* aPanel = packA + ir * kc;
+                        if (mr == MR && nr == NR) Invoke(_kernel, kc, aPanel, bPanel, cTile, _ldc, _alpha, beta);
+                        else EdgeTile(_kernel, kc, aPanel, bPanel, cTile, _ldc, mr, nr, _alpha, beta);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>A partial tile runs the same kernel on a local MR×NR copy, so the arithmetic is unchanged.</summary>
+    private static void EdgeTile(GemmKernel kernel, int kc, float* a, float* b, float* c, int ldc, int mr, int nr, float alpha, float beta)
+    {
+        float* tile = stackalloc float[MR * NR];
+        if (beta != 0f)
+            for (int r = 0; r < mr; r++)
+                for (int j = 0; j < nr; j++) tile[r * NR + j] = c[r * ldc + j];
+        Invoke(kernel, kc, a, b, tile, NR, alpha, beta);
+        for (int r = 0; r < mr; r++)
+            new ReadOnlySpan<float>(tile + r * NR, nr).CopyTo(new Span<float>(c + (long)r * ldc, nr));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Invoke(GemmKernel kernel, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    {
+        switch (kernel)
+        {
+            case GemmKernel.Avx512: GemmKernels.Kernel512(kc, a, b, c, ldc, alpha, beta); break;
+            case GemmKernel.Avx2: GemmKernels.Kernel256(kc, a, b, c, ldc, alpha, beta); break;
+            default: GemmKernels.KernelScalar(kc, a, b, c, ldc, alpha, beta); break;
+        }
+    }
+
+    private static void EnsureBuffers()
+    {
+        if (_packA != null) return;
+        _packA = (float*)NativeMemory.AlignedAlloc((nuint)(MC * KC * sizeof(float)), 64);
+        _packB = (float*)NativeMemory.AlignedAlloc((nuint)(KC * NC * sizeof(float)), 64);
+    }
+
+    /// <summary>Packs op(A)[i0..i0+mt, p0..p0+kc] into MR-row panels laid out p-major: dst[panel][p·MR + r].</summary>
+    private static void PackA(bool trans, float* a, int lda, int i0, int mt, int p0, int kc, float* dst)
+    {
+        for (int ir = 0; ir < mt; ir += MR)
+        {
+            int mr = Math.Min(MR, mt - ir);
+            float* panel = dst + ir * kc;
+            if (trans)
+            {
+                // A is [K, M]: op(A)(i, p) = a[p·lda + i]; each p row of the panel is contiguous in A.
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = a + (long)(p0 + p) * lda + i0 + ir;
+                    float* d = panel + p * MR;
+                    int r = 0;
+                    for (; r < mr; r++) d[r] = src[r];
+                    for (; r < MR; r++) d[r] = 0f;
+                }
+            }
+            else
+            {
+                for (int r = 0; r < mr; r++)
+                {
+                    float* src = a + (long)(i0 + ir + r) * lda + p0;
+                    for (int p = 0; p < kc; p++) panel[p * MR + r] = src[p];
+                }
+                for (int r = mr; r < MR; r++)
+                    for (int p = 0; p < kc; p++) panel[p * MR + r] = 0f;
+            }
+        }
+    }
+
+    /// <summary>Packs op(B)[p0..p0+kc, j0..j0+nt] into NR-column panels laid out p-major: dst[panel][p·NR + j].</summary>
+    private static void PackB(bool trans, float* b, int ldb, int p0, int kc, int j0, int nt, float* dst)
+    {
+        for (int jr = 0; jr < nt; jr += NR)
+        {
+            int nr = Math.Min(NR, nt - jr);
+            float* panel = dst + jr * kc;
+            if (trans)
+            {
+                // B is [N, K]: op(B)(p, j) = b[j·ldb + p].
+                for (int j = 0; j < nr; j++)
+                {
+                    float* src = b + (long)(j0 + jr + j) * ldb + p0;
+                    for (int p = 0; p < kc; p++) panel[p * NR + j] = src[p];
+                }
+                for (int j = nr; j < NR; j++)
+                    for (int p = 0; p < kc; p++) panel[p * NR + j] = 0f;
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = b + (long)(p0 + p) * ldb + j0 + jr;
+                    float* d = panel + p * NR;
+                    new ReadOnlySpan<float>(src, nr).CopyTo(new Span<float>(d, nr));
+                    if (nr < NR) new Span<float>(d + nr, NR - nr).Clear();
+                }
+            }
+        }
+    }
+}
