@@ -1,5 +1,6 @@
 // Options shared by several commands, declared once so names and help read the same everywhere.
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Recurrent.Tensors;
 
 namespace Recurrent.Cli.Commands;
@@ -7,16 +8,27 @@ namespace Recurrent.Cli.Commands;
 internal static class CommonOptions
 {
     /// <summary><c>--threads N</c>: kernel threads, default all cores.</summary>
-    public static Option<int?> Threads()
+    public static Option<int?> Threads() => new("--threads")
     {
-        var option = new Option<int?>("--threads") { Description = $"Threads for the kernels (1…256; default: all {Environment.ProcessorCount} cores)." };
-        option.Validators.Add(result =>
+        Description = $"Threads for the kernels (1…256; default: all {Environment.ProcessorCount} cores).",
+        CustomParser = result => ParseInt(result, "--threads", 1, 256),
+    };
+
+    /// <summary>Parses one integer token in [min, max], reporting a message that names the option.</summary>
+    public static int? ParseInt(ArgumentResult result, string option, int min, int max)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (!int.TryParse(text, out int value))
         {
-            int? value = result.GetValueOrDefault<int?>();
-            if (value is < 1 or > 256)
-                result.AddError($"--threads must be between 1 and 256; got {value}.");
-        });
-        return option;
+            result.AddError($"{option} expects a whole number from {min} to {max}; got '{text}'.");
+            return null;
+        }
+        if (value < min || value > max)
+        {
+            result.AddError($"{option} must be between {min} and {max}; got {value}.");
+            return null;
+        }
+        return value;
     }
 
     public static void ApplyThreads(int? threads)

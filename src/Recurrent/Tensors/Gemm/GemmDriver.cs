@@ -13,9 +13,9 @@ internal static unsafe class GemmDriver
 {
     private const int MR = GemmKernels.MR;
     private const int NR = GemmKernels.NR;
-    private const int KC = 256;
-    private const int MC = 128;
-    private const int NC = 512;
+    private const int KC = 256;  // a 32 KB B micro-panel (KC×NR) stays in L1 while A panels stream from L2
+    private const int MC = 256;  // the packed A block (MC×KC, 256 KB) lives in L2
+    private const int NC = 1024; // the packed B block (KC×NC, 1 MB) is shared through L2/L3
     private const long ParallelFlops = 1L << 20;
 
     [ThreadStatic] private static float* _packA;
@@ -103,8 +103,8 @@ internal static unsafe class GemmDriver
             {
                 int kc = Math.Min(KC, _k - p0);
                 float beta = p0 == 0 ? _beta : 1f;
-                PackA(_transA, _a, _lda, i0, mt, p0, kc, packA);
-                PackB(_transB, _b, _ldb, p0, kc, j0, nt, packB);
+                GemmPacking.PackA(_transA, _a, _lda, i0, mt, p0, kc, packA);
+                GemmPacking.PackB(_transB, _b, _ldb, p0, kc, j0, nt, packB);
                 for (int jr = 0; jr < nt; jr += NR)
                 {
                     float* bPanel = packB + jr * kc;
@@ -150,68 +150,5 @@ internal static unsafe class GemmDriver
         if (_packA != null) return;
         _packA = (float*)NativeMemory.AlignedAlloc((nuint)(MC * KC * sizeof(float)), 64);
         _packB = (float*)NativeMemory.AlignedAlloc((nuint)(KC * NC * sizeof(float)), 64);
-    }
-
-    /// <summary>Packs op(A)[i0..i0+mt, p0..p0+kc] into MR-row panels laid out p-major: dst[panel][p·MR + r].</summary>
-    private static void PackA(bool trans, float* a, int lda, int i0, int mt, int p0, int kc, float* dst)
-    {
-        for (int ir = 0; ir < mt; ir += MR)
-        {
-            int mr = Math.Min(MR, mt - ir);
-            float* panel = dst + ir * kc;
-            if (trans)
-            {
-                // A is [K, M]: op(A)(i, p) = a[p·lda + i]; each p row of the panel is contiguous in A.
-                for (int p = 0; p < kc; p++)
-                {
-                    float* src = a + (long)(p0 + p) * lda + i0 + ir;
-                    float* d = panel + p * MR;
-                    int r = 0;
-                    for (; r < mr; r++) d[r] = src[r];
-                    for (; r < MR; r++) d[r] = 0f;
-                }
-            }
-            else
-            {
-                for (int r = 0; r < mr; r++)
-                {
-                    float* src = a + (long)(i0 + ir + r) * lda + p0;
-                    for (int p = 0; p < kc; p++) panel[p * MR + r] = src[p];
-                }
-                for (int r = mr; r < MR; r++)
-                    for (int p = 0; p < kc; p++) panel[p * MR + r] = 0f;
-            }
-        }
-    }
-
-    /// <summary>Packs op(B)[p0..p0+kc, j0..j0+nt] into NR-column panels laid out p-major: dst[panel][p·NR + j].</summary>
-    private static void PackB(bool trans, float* b, int ldb, int p0, int kc, int j0, int nt, float* dst)
-    {
-        for (int jr = 0; jr < nt; jr += NR)
-        {
-            int nr = Math.Min(NR, nt - jr);
-            float* panel = dst + jr * kc;
-            if (trans)
-            {
-                // B is [N, K]: op(B)(p, j) = b[j·ldb + p].
-                for (int j = 0; j < nr; j++)
-                {
-                    float* src = b + (long)(j0 + jr + j) * ldb + p0;
-                    for (int p = 0; p < kc; p++) panel[p * NR + j] = src[p];
-                }
-                for (int j = nr; j < NR; j++)
-                    for (int p = 0; p < kc; p++) panel[p * NR + j] = 0f;
-            }
-            else
-            {
-                for (int p = 0; p < kc; p++)
-                {
-                    float* src = b + (long)(p0 + p) * ldb + j0 + jr;
-                    float* d = panel + p * NR;
-                    new ReadOnlySpan<float>(src, nr).CopyTo(new Span<float>(d, nr));
-                    if (nr < NR) new Span<float>(d + nr, NR - nr).Clear();
-                }
-            }
-        }
     }
 }

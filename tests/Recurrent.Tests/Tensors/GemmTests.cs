@@ -1,0 +1,171 @@
+using Recurrent.Tensors;
+
+namespace Recurrent.Tests.Tensors;
+
+[Collection(GlobalStateCollection.Name)]
+public sealed class GemmTests
+{
+    private static readonly Transpose[] Both = [Transpose.No, Transpose.Yes];
+
+    /// <summary>Runs one case through the blocked driver and the reference and compares them.</summary>
+    private static void Check(int m, int n, int k, Transpose ta, Transpose tb, float alpha, float beta, int seed, int padA = 0, int padB = 0, int padC = 0)
+    {
+        int aCols = ta == Transpose.Yes ? m : k, aRows = ta == Transpose.Yes ? k : m;
+        int bCols = tb == Transpose.Yes ? k : n, bRows = tb == Transpose.Yes ? n : k;
+        int lda = aCols + padA, ldb = bCols + padB, ldc = n + padC;
+        float[] a = TestData.Uniform(Math.Max(0, aRows * lda), seed);
+        float[] b = TestData.Uniform(Math.Max(0, bRows * ldb), seed + 1);
+        float[] c0 = TestData.Uniform(m * ldc, seed + 2);
+        float[] expected = (float[])c0.Clone(), actual = (float[])c0.Clone();
+        Gemm.Reference(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, expected, ldc);
+        Gemm.Multiply(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, actual, ldc);
+        // Each product term is at most 1 in magnitude; float32 accumulation error grows with K.
+        double tolerance = 1e-6 * (k + 4) * Math.Max(1, Math.Abs(alpha)) + 1e-6 * Math.Abs(beta);
+        TestData.AssertClose(expected, actual, tolerance, 0, $"M={m} N={n} K={k} {ta}{tb} α={alpha} β={beta}:");
+    }
+
+    [Fact]
+    public void Gemm_EverySize1To67InEachDimension_MatchesReference()
+    {
+        int seed = 0;
+        foreach (var ta in Both)
+            foreach (var tb in Both)
+                for (int s = 1; s <= 67; s++)
+                {
+                    Check(s, 33, 7, ta, tb, 1f, 0f, seed++);
+                    Check(9, s, 40, ta, tb, 1f, 1f, seed++);
+                    Check(17, 5, s, ta, tb, 0.5f, -0.5f, seed++);
+                }
+    }
+
+    [Theory]
+    [InlineData(97, 131, 257)]
+    [InlineData(263, 97, 131)]
+    [InlineData(1, 1, 1)]
+    [InlineData(1, 300, 513)]
+    [InlineData(300, 1, 513)]
+    [InlineData(129, 1031, 3)]
+    public void Gemm_PrimeAndOddShapes_MatchReference(int m, int n, int k)
+    {
+        foreach (var ta in Both)
+            foreach (var tb in Both)
+            {
+                Check(m, n, k, ta, tb, 1f, 0f, m + n + k);
+                Check(m, n, k, ta, tb, -2f, 0.25f, m * 3 + k);
+            }
+    }
+
+    [Fact]
+    public void Gemm_TallSkinnyStepShape_MatchesReferenceForAllTransposes()
+    {
+        foreach (var ta in Both)
+            foreach (var tb in Both)
+                Check(64, 2048, 512, ta, tb, 1f, 1f, 11);
+    }
+
+    [Fact]
+    public void Gemm_StridedOperands_MatchReference()
+    {
+        foreach (var ta in Both)
+            foreach (var tb in Both)
+                Check(37, 45, 29, ta, tb, 1.5f, 0.5f, 5, padA: 3, padB: 7, padC: 5);
+    }
+
+    [Fact]
+    public void Gemm_BetaZero_IgnoresNaNInC()
+    {
+        float[] a = TestData.Uniform(20 * 30, 1), b = TestData.Uniform(30 * 40, 2);
+        float[] c = Enumerable.Repeat(float.NaN, 20 * 40).ToArray();
+        Gemm.Multiply(Transpose.No, Transpose.No, 20, 40, 30, 1f, a, 30, b, 40, 0f, c, 40);
+        Assert.DoesNotContain(c, float.IsNaN);
+    }
+
+    [Fact]
+    public void Gemm_KZero_ScalesCByBeta()
+    {
+        float[] c = [1f, 2f, 3f, 4f];
+        Gemm.Multiply(Transpose.No, Transpose.No, 2, 2, 0, 1f, [], 1, [], 2, 0.5f, c, 2);
+        Assert.Equal([0.5f, 1f, 1.5f, 2f], c);
+    }
+
+    [Fact]
+    public void Gemm_OneAndTwoThreads_AreBitIdentical()
+    {
+        int saved = Parallelism.ThreadCount;
+        try
+        {
+            foreach (var (m, n, k) in new[] { (300, 700, 600), (64, 2048, 512), (513, 129, 1000) })
+                foreach (var ta in Both)
+                    foreach (var tb in Both)
+                    {
+                        float[] a = TestData.Uniform(m * k, 3), b = TestData.Uniform(k * n, 4);
+                        float[] c1 = TestData.Uniform(m * n, 5), c2 = (float[])c1.Clone();
+                        int lda = ta == Transpose.Yes ? m : k, ldb = tb == Transpose.Yes ? k : n;
+                        Parallelism.ThreadCount = 1;
+                        Gemm.Multiply(ta, tb, m, n, k, 1f, a, lda, b, ldb, 1f, c1, n);
+                        Parallelism.ThreadCount = 2;
+                        Gemm.Multiply(ta, tb, m, n, k, 1f, a, lda, b, ldb, 1f, c2, n);
+                        TestData.AssertBitIdentical(c1, c2, $"M={m} N={n} K={k} {ta}{tb}:");
+                    }
+        }
+        finally
+        {
+            Parallelism.ThreadCount = saved;
+        }
+    }
+
+    [Fact]
+    public void Gemm_EveryKernel_IsBitIdenticalToTheBest()
+    {
+        var kernels = new List<GemmKernel> { GemmKernel.Portable };
+        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported) kernels.Add(GemmKernel.Avx2);
+        if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported) kernels.Add(GemmKernel.Avx512);
+        const int m = 45, n = 77, k = 300;
+        float[] a = TestData.Uniform(m * k, 8), b = TestData.Uniform(k * n, 9), c0 = TestData.Uniform(m * n, 10);
+        float[]? first = null;
+        try
+        {
+            foreach (GemmKernel kernel in kernels)
+            {
+                Gemm.Kernel = kernel;
+                float[] c = (float[])c0.Clone();
+                Gemm.Multiply(Transpose.No, Transpose.Yes, m, n, k, 0.75f, a, k, b, k, 0.5f, c, n);
+                if (first is null) first = c;
+                else TestData.AssertBitIdentical(first, c, $"kernel {kernel}:");
+            }
+        }
+        finally
+        {
+            Gemm.Kernel = GemmKernel.Auto;
+        }
+    }
+
+    [Fact]
+    public void Gemm_RowOfC_DoesNotDependOnM()
+    {
+        const int n = 300, k = 700;
+        float[] a = TestData.Uniform(64 * k, 12), b = TestData.Uniform(k * n, 13);
+        float[] big = new float[64 * n], one = new float[n];
+        Gemm.Multiply(Transpose.No, Transpose.Yes, 64, n, k, 1f, a, k, b, k, 0f, big, n);
+        Gemm.Multiply(Transpose.No, Transpose.Yes, 1, n, k, 1f, a.AsSpan(37 * k, k), k, b, k, 0f, one, n);
+        TestData.AssertBitIdentical(big.AsSpan(37 * n, n), one);
+    }
+
+    [Fact]
+    public void Gemm_ShortSpan_ThrowsWithSizes()
+    {
+        var e = Assert.Throws<ArgumentException>(() =>
+            Gemm.Multiply(Transpose.No, Transpose.No, 4, 4, 4, 1f, new float[15], 4, new float[16], 4, 0f, new float[16], 4));
+        Assert.Contains("needs 16 elements", e.Message);
+    }
+
+    [Fact]
+    public void Gemm_TensorOverload_ChecksShapes()
+    {
+        using var a = Tensor.Zeros(2, 3);
+        using var b = Tensor.Zeros(4, 5);
+        using var c = Tensor.Zeros(2, 5);
+        var e = Assert.Throws<ArgumentException>(() => Gemm.Multiply(a, Transpose.No, b, Transpose.No, c));
+        Assert.Contains("[2, 3]", e.Message);
+    }
+}
