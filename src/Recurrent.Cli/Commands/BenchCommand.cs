@@ -28,8 +28,13 @@ internal static class BenchCommand
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             bool asJson = parse.GetValue(json);
+            double ceiling = 0;
             if (!asJson)
-                Console.WriteLine($"GEMM, kernel {Gemm.BestKernel}, {Parallelism.ThreadCount} thread(s); median of 5 rounds.\n{"M",6} {"N",6} {"K",6} {"op",3} {"GFLOP/s",9}");
+            {
+                ceiling = FmaCeiling.MeasureGflops();
+                Console.WriteLine($"GEMM, kernel {Gemm.BestKernel}, {Parallelism.ThreadCount} thread(s); median of 5 rounds. FMA ceiling here: {ceiling:F0} GFLOP/s.");
+                Console.WriteLine($"{"M",6} {"N",6} {"K",6} {"op",3} {"GFLOP/s",9} {"of peak",8}");
+            }
             foreach (GemmShape shape in GemmShape.Standard)
             {
                 var operands = new GemmOperands(shape);
@@ -41,7 +46,7 @@ internal static class BenchCommand
                 }
                 else
                 {
-                    Console.WriteLine($"{shape.M,6} {shape.N,6} {shape.K,6} {shape.TransText,3} {gflops,9:F1}");
+                    Console.WriteLine($"{shape.M,6} {shape.N,6} {shape.K,6} {shape.TransText,3} {gflops,9:F1} {gflops / ceiling,8:P0}");
                 }
             }
             return ExitCodes.Success;
