@@ -1,0 +1,132 @@
+// Reverse-mode automatic differentiation on a tape.
+// Each op computes its forward result at once and, when any input requires a gradient and recording is
+// on, appends a node whose Backward reads the output's gradient and accumulates (+=) into its inputs'
+// gradients. Tape.Backward runs the nodes in reverse order. Intermediate results live in pooled storage
+// that Reset returns; parameters and caller-made variables are never freed by the tape.
+using Recurrent.Tensors;
+
+namespace Recurrent.Autograd;
+
+/// <summary>One recorded op: differentiates its forward expression.</summary>
+public abstract class TapeNode
+{
+    /// <summary>Reads the output gradient(s) and accumulates into the gradients of inputs that require one.</summary>
+    public abstract void Backward();
+}
+
+/// <summary>Records ops for a backward pass and owns their intermediate results.</summary>
+public sealed class Tape : IDisposable
+{
+    private readonly List<TapeNode> _nodes = new();
+    private readonly List<TapeResult> _results = new();
+    private int _noGradDepth;
+
+    /// <summary>Whether ops are recorded (false inside <see cref="NoGrad"/>).</summary>
+    public bool IsRecording => _noGradDepth == 0;
+
+    /// <summary>Training mode (dropout active) or evaluation mode. Default: training.</summary>
+    public bool Training { get; set; } = true;
+
+    /// <summary>Number of recorded nodes.</summary>
+    public int NodeCount => _nodes.Count;
+
+    /// <summary>Stops recording until the returned scope is disposed (inference).</summary>
+    public NoGradScope NoGrad()
+    {
+        _noGradDepth++;
+        return new NoGradScope(this);
+    }
+
+    /// <summary>A variable for an input that needs no gradient (data). Not freed by the tape.</summary>
+    public static Variable Constant(Tensor value) => new(value, requiresGrad: false);
+
+    /// <summary>Whether an op on these inputs must be recorded.</summary>
+    public bool NeedsGrad(Variable a) => IsRecording && a.RequiresGrad;
+
+    /// <summary>Whether an op on these inputs must be recorded.</summary>
+    public bool NeedsGrad(Variable a, Variable b) => IsRecording && (a.RequiresGrad || b.RequiresGrad);
+
+    /// <summary>Whether an op on these inputs must be recorded.</summary>
+    public bool NeedsGrad(Variable a, Variable b, Variable c) => IsRecording && (a.RequiresGrad || b.RequiresGrad || c.RequiresGrad);
+
+    /// <summary>Whether an op on these inputs must be recorded.</summary>
+    public bool NeedsGrad(ReadOnlySpan<Variable?> inputs)
+    {
+        if (!IsRecording) return false;
+        foreach (Variable? v in inputs) if (v is { RequiresGrad: true }) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// A new intermediate result of the given shape in pooled storage, owned by the tape until
+    /// <see cref="Reset"/>. <paramref name="clear"/> zero-fills it (otherwise its contents are stale).
+    /// </summary>
+    public Variable Result(int[] shape, bool requiresGrad, bool clear = true)
+    {
+        var result = new TapeResult(Tensor.Rent(shape, clear), requiresGrad && IsRecording);
+        _results.Add(result);
+        return result;
+    }
+
+    /// <summary>Appends a node; ops call this only when <see cref="NeedsGrad(Variable)"/> said so.</summary>
+    public void Record(TapeNode node)
+    {
+        if (!IsRecording) throw new InvalidOperationException("Tape.Record: the tape is in no-grad mode; ops must check NeedsGrad before recording.");
+        _nodes.Add(node);
+    }
+
+    /// <summary>
+    /// Back-propagates from a scalar <paramref name="loss"/>: d loss/d loss = 1, then every node in reverse
+    /// order. Leaf gradients (parameters, inputs) accumulate across calls; intermediate gradients are
+    /// recomputed from zero each call, so calling Backward twice doubles the leaf gradients.
+    /// </summary>
+    /// <exception cref="ArgumentException">The loss is not a single element or does not require a gradient.</exception>
+    public void Backward(Variable loss)
+    {
+        if (loss.Value.Length != 1)
+            throw new ArgumentException($"Tape.Backward: the loss must be a single element; got shape {loss.Value.ShapeText}. Reduce it with Sum or Mean first.", nameof(loss));
+        if (!loss.RequiresGrad)
+            throw new ArgumentException("Tape.Backward: the loss does not depend on anything that requires a gradient.", nameof(loss));
+        foreach (TapeResult r in _results) r.ZeroGrad();
+        loss.EnsureGrad().Span[0] += 1f;
+        for (int i = _nodes.Count - 1; i >= 0; i--) _nodes[i].Backward();
+    }
+
+    /// <summary>
+    /// Back-propagates from any result given its gradient (PyTorch's <c>y.backward(gradient)</c>):
+    /// d·/dy = <paramref name="outputGrad"/>, then every node in reverse order.
+    /// </summary>
+    /// <exception cref="ArgumentException">Shapes differ, or <paramref name="output"/> requires no gradient.</exception>
+    public void Backward(Variable output, Tensor outputGrad)
+    {
+        if (!output.Value.SameShape(outputGrad))
+            throw new ArgumentException($"Tape.Backward: the gradient {outputGrad.ShapeText} must have the output's shape {output.Value.ShapeText}.", nameof(outputGrad));
+        if (!output.RequiresGrad)
+            throw new ArgumentException("Tape.Backward: the output does not depend on anything that requires a gradient.", nameof(output));
+        foreach (TapeResult r in _results) r.ZeroGrad();
+        System.Numerics.Tensors.TensorPrimitives.Add(output.EnsureGrad().Span, outputGrad.Span, output.Grad!.Span);
+        for (int i = _nodes.Count - 1; i >= 0; i--) _nodes[i].Backward();
+    }
+
+    /// <summary>Forgets every node and returns every intermediate result's storage to the pool.</summary>
+    public void Reset()
+    {
+        _nodes.Clear();
+        foreach (TapeResult r in _results)
+        {
+            r.ReleaseGrad();
+            r.Value.Dispose();
+        }
+        _results.Clear();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => Reset();
+
+    /// <summary>Restores recording when disposed.</summary>
+    public readonly struct NoGradScope(Tape tape) : IDisposable
+    {
+        /// <inheritdoc/>
+        public void Dispose() => tape._noGradDepth--;
+    }
+}
