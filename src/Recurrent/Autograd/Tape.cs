@@ -97,14 +97,21 @@ public sealed class Tape : IDisposable
     /// d·/dy = <paramref name="outputGrad"/>, then every node in reverse order.
     /// </summary>
     /// <exception cref="ArgumentException">Shapes differ, or <paramref name="output"/> requires no gradient.</exception>
-    public void Backward(Variable output, Tensor outputGrad)
+    public void Backward(Variable output, Tensor outputGrad) => Backward([(output, outputGrad)]);
+
+    /// <summary>Back-propagates from several results at once, each with its gradient (outputs that need no gradient are skipped).</summary>
+    /// <exception cref="ArgumentException">A gradient's shape differs from its output's, or no output requires a gradient.</exception>
+    public void Backward(IReadOnlyList<(Variable Output, Tensor Gradient)> seeds)
     {
-        if (!output.Value.SameShape(outputGrad))
-            throw new ArgumentException($"Tape.Backward: the gradient {outputGrad.ShapeText} must have the output's shape {output.Value.ShapeText}.", nameof(outputGrad));
-        if (!output.RequiresGrad)
-            throw new ArgumentException("Tape.Backward: the output does not depend on anything that requires a gradient.", nameof(output));
+        foreach (var (output, gradient) in seeds)
+            if (!output.Value.SameShape(gradient))
+                throw new ArgumentException($"Tape.Backward: the gradient {gradient.ShapeText} must have the output's shape {output.Value.ShapeText}.", nameof(seeds));
+        if (!seeds.Any(s => s.Output.RequiresGrad))
+            throw new ArgumentException("Tape.Backward: no output depends on anything that requires a gradient.", nameof(seeds));
         foreach (TapeResult r in _results) r.ZeroGrad();
-        System.Numerics.Tensors.TensorPrimitives.Add(output.EnsureGrad().Span, outputGrad.Span, output.Grad!.Span);
+        foreach (var (output, gradient) in seeds)
+            if (output.RequiresGrad)
+                System.Numerics.Tensors.TensorPrimitives.Add(output.EnsureGrad().Span, gradient.Span, output.Grad!.Span);
         for (int i = _nodes.Count - 1; i >= 0; i--) _nodes[i].Backward();
     }
 
