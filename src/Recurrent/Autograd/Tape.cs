@@ -115,9 +115,11 @@ public sealed class Tape : IDisposable
         for (int i = _nodes.Count - 1; i >= 0; i--) _nodes[i].Backward();
     }
 
-    /// <summary>Forgets every node and returns every intermediate result's storage to the pool.</summary>
+    /// <summary>Forgets every node (disposing those that own buffers) and returns every intermediate result's storage to the pool.</summary>
     public void Reset()
     {
+        foreach (TapeNode node in _nodes)
+            if (node is IDisposable owner) owner.Dispose();
         _nodes.Clear();
         foreach (TapeResult r in _results)
         {

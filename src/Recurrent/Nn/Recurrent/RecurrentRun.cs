@@ -1,0 +1,218 @@
+// One call of RecurrentLayer.Forward: validates shapes, runs each layer and direction (DirectionPass),
+// applies dropout between layers, and — when a gradient is needed — stays on the tape as the node whose
+// Backward runs BPTT from the top layer down. Internal layout is time-major [T, B, ·]; batch-first input
+// and output are transposed at the edges.
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Recurrent.Autograd;
+using Recurrent.Tensors;
+
+namespace Recurrent.Nn;
+
+internal sealed class RecurrentRun : TapeNode, IDisposable
+{
+    private readonly RecurrentLayer _layer;
+    private readonly RecurrentOptions _o;
+    private readonly Tape _tape;
+    private readonly Variable _input;
+    private readonly RecurrentState? _initial;
+    private readonly int _t, _b, _h, _d, _l;
+    private readonly bool _singleStep;
+    private readonly bool[] _active;                 // [T·B]
+    private readonly float _dropout;
+    private readonly Rng? _rng;
+    private readonly List<DirectionPass> _passes = new();
+    private readonly List<Tensor> _layerInputs = new(); // input of layer k ≥ 1 (after dropout), time-major
+    private readonly List<Tensor> _masks = new();       // dropout mask (already scaled) for layer k ≥ 1's input
+    private Tensor? _timeMajorInput;
+    private Variable? _output, _hN, _cN;
+    private HiddenGradientCapture? _capture;
+
+    private RecurrentRun(RecurrentLayer layer, Tape tape, Variable input, RecurrentState? initial, int t, int b, bool singleStep, bool[] active, Rng? rng)
+    {
+        (_layer, _o, _tape, _input, _initial, _t, _b, _singleStep, _active, _rng) =
+            (layer, layer.Options, tape, input, initial, t, b, singleStep, active, rng);
+        (_h, _d, _l) = (_o.HiddenSize, _o.Directions, _o.NumLayers);
+        _dropout = tape.Training ? _o.Dropout : 0f;
+    }
+
+    public static RecurrentRun Create(RecurrentLayer layer, Tape tape, Variable input, RecurrentState? initial, int[]? lengths, Rng? rng)
+    {
+        RecurrentOptions o = layer.Options;
+        Tensor x = input.Value;
+        bool single = x.Rank == 2;
+        if (!(x.Rank == 3 || single) || x.Dim(-1) != o.InputSize)
+            throw new ArgumentException($"Recurrent layer: input must be {(o.BatchFirst ? "[B, T" : "[T, B")}, {o.InputSize}] (or [B, {o.InputSize}] for one step); got {x.ShapeText}.", nameof(input));
+        int t = single ? 1 : o.BatchFirst ? x.Dim(1) : x.Dim(0);
+        int b = single ? x.Dim(0) : o.BatchFirst ? x.Dim(0) : x.Dim(1);
+        CheckState(o, initial, b);
+        var active = new bool[t * b];
+        if (lengths is not null && lengths.Length != b)
+            throw new ArgumentException($"Recurrent layer: {lengths.Length} lengths given for a batch of {b}; give one length per sequence.", nameof(lengths));
+        for (int j = 0; j < b; j++)
+        {
+            int len = lengths?[j] ?? t;
+            if (len < 0 || len > t)
+                throw new ArgumentException($"Recurrent layer: length {len} of sequence {j} is outside 0…{t} (the padded length).", nameof(lengths));
+            for (int s = 0; s < len; s++) active[s * b + j] = true;
+        }
+        if (tape.Training && o.Dropout > 0f && o.NumLayers > 1 && rng is null)
+            throw new ArgumentException("Recurrent layer: dropout between layers is on in training mode, so a dropout Rng must be given.", nameof(rng));
+        return new RecurrentRun(layer, tape, input, initial, t, b, single, active, rng);
+    }
+
+    private static void CheckState(RecurrentOptions o, RecurrentState? state, int b)
+    {
+        if (state is null) return;
+        int ld = o.NumLayers * o.Directions;
+        string expected = $"[{ld}, {b}, {o.HiddenSize}]";
+        if (state.H.Value.Rank != 3 || state.H.Value.Dim(0) != ld || state.H.Value.Dim(1) != b || state.H.Value.Dim(2) != o.HiddenSize)
+            throw new ArgumentException($"Recurrent layer: initial H must be {expected}; got {state.H.Value.ShapeText}.", nameof(state));
+        if (o.Cell == CellKind.Lstm)
+        {
+            if (state.C is null) throw new ArgumentException("Recurrent layer: an LSTM's initial state needs C as well as H.", nameof(state));
+            if (!state.C.Value.SameShape(state.H.Value))
+                throw new ArgumentException($"Recurrent layer: initial C must be {expected}; got {state.C.Value.ShapeText}.", nameof(state));
+        }
+    }
+
+    public RecurrentResult Execute(HiddenGradientCapture? capture)
+    {
+        _capture = capture;
+        var inputs = new List<Variable?> { _input, _initial?.H, _initial?.C };
+        foreach (var p in _layer.NamedParameters()) inputs.Add(p.Parameter);
+        bool needsGrad = _tape.NeedsGrad(inputs.ToArray());
+        int ld = _l * _d, dh = _d * _h;
+        int[] outShape = _singleStep ? [_b, dh] : _o.BatchFirst ? [_b, _t, dh] : [_t, _b, dh];
+        _output = _tape.Result(outShape, needsGrad, clear: false);
+        _hN = _tape.Result([ld, _b, _h], needsGrad, clear: false);
+        if (_o.Cell == CellKind.Lstm) _cN = _tape.Result([ld, _b, _h], needsGrad, clear: false);
+
+        ReadOnlySpan<float> x0 = _input.Value.Span;
+        if (_o.BatchFirst && !_singleStep)
+        {
+            _timeMajorInput = Tensor.Rent([_t, _b, _o.InputSize], clear: false);
+            SwapBatchTime(x0, _timeMajorInput.Span, _b, _t, _o.InputSize);
+            x0 = _timeMajorInput.Span;
+        }
+        using var topOut = _o.BatchFirst && !_singleStep ? Tensor.Rent([_t, _b, dh], clear: false) : null;
+        using var zeros = _initial is null ? Tensor.Rent([_b * _h]) : null;
+        Tensor? below = null;
+        for (int layer = 0; layer < _l; layer++)
+        {
+            bool top = layer == _l - 1;
+            Tensor layerOut = top ? topOut ?? _output.Value : Tensor.Rent([_t, _b, dh], clear: false);
+            ReadOnlySpan<float> layerIn = layer == 0 ? x0 : _layerInputs[layer - 1].Span;
+            int inSize = layer == 0 ? _o.InputSize : dh;
+            for (int dir = 0; dir < _d; dir++)
+            {
+                int k = layer * _d + dir;
+                var pass = new DirectionPass(_o.Cell, _t, _b, inSize, _h, dir == 1, _active,
+                    _layer.WeightIh(layer, dir), _layer.WeightHh(layer, dir), _layer.BiasIh(layer, dir), _layer.BiasHh(layer, dir));
+                _passes.Add(pass);
+                ReadOnlySpan<float> h0 = _initial is null ? zeros!.Span : _initial.H.Value.Span.Slice(k * _b * _h, _b * _h);
+                ReadOnlySpan<float> c0 = _o.Cell != CellKind.Lstm ? default : _initial is null ? zeros!.Span : _initial.C!.Value.Span.Slice(k * _b * _h, _b * _h);
+                Span<float> cN = _cN is null ? default : _cN.Value.Span.Slice(k * _b * _h, _b * _h);
+                pass.Forward(layerIn, h0, c0, layerOut.Span, dir * _h, dh, _hN.Value.Span.Slice(k * _b * _h, _b * _h), cN);
+            }
+            if (!top)
+            {
+                // Dropout between layers (inverted: kept units scaled by 1/(1−p)); the mask is kept for backward.
+                if (_dropout > 0f)
+                {
+                    var mask = Tensor.Rent([_t, _b, dh], clear: false);
+                    Span<float> m = mask.Span;
+                    float scale = 1f / (1f - _dropout);
+                    for (int i = 0; i < m.Length; i++) m[i] = _rng!.NextFloat() < _dropout ? 0f : scale;
+                    TensorPrimitives.Multiply(layerOut.Span, m, layerOut.Span);
+                    _masks.Add(mask);
+                }
+                _layerInputs.Add(layerOut);
+            }
+            below = layerOut;
+        }
+        if (topOut is not null) SwapBatchTime(topOut.Span, _output.Value.Span, _t, _b, dh);
+        _ = below;
+
+        if (needsGrad) _tape.Record(this);
+        else Dispose();
+        return new RecurrentResult(_output, new RecurrentState(_hN, _cN));
+    }
+
+    public override void Backward()
+    {
+        int dh = _d * _h, bh = _b * _h, ld = _l * _d;
+        ReadOnlySpan<float> dOutUser = _output!.Grad is { } g ? g.Span : default;
+        using var dTop = !dOutUser.IsEmpty && _o.BatchFirst && !_singleStep ? Tensor.Rent([_t, _b, dh], clear: false) : null;
+        if (dTop is not null) SwapBatchTime(dOutUser, dTop.Span, _b, _t, dh);
+        ReadOnlySpan<float> dOut = dTop is not null ? dTop.Span : dOutUser;
+        ReadOnlySpan<float> dhN = _hN!.Grad is { } gh ? gh.Span : default, dcN = _cN?.Grad is { } gc ? gc.Span : default;
+        using var dh0All = Tensor.Rent([ld * bh]);
+        using var dc0All = Tensor.Rent([ld * bh]);
+        if (_capture is not null) _capture.Gradients ??= Tensor.Zeros(ld, _t, _b, _h);
+        Tensor? dBelow = null;
+        try
+        {
+            for (int layer = _l - 1; layer >= 0; layer--)
+            {
+                bool bottom = layer == 0;
+                int inSize = bottom ? _o.InputSize : dh;
+                bool wantsDx = !bottom || _input.RequiresGrad;
+                Tensor? dIn = wantsDx ? Tensor.Rent([_t, _b, inSize]) : null;
+                ReadOnlySpan<float> layerIn = !bottom ? _layerInputs[layer - 1].Span : _timeMajorInput is not null ? _timeMajorInput.Span : _input.Value.Span;
+                for (int dir = 0; dir < _d; dir++)
+                {
+                    int k = layer * _d + dir;
+                    Span<float> capture = _capture?.Gradients is { } cg ? cg.Span.Slice(k * _t * bh, _t * bh) : default;
+                    _passes[k].Backward(layerIn, dOut, dir * _h, dh,
+                        dhN.IsEmpty ? default : dhN.Slice(k * bh, bh), dcN.IsEmpty ? default : dcN.Slice(k * bh, bh),
+                        dIn is null ? default : dIn.Span, dh0All.Span.Slice(k * bh, bh), _o.Cell == CellKind.Lstm ? dc0All.Span.Slice(k * bh, bh) : default, capture);
+                }
+                dBelow?.Dispose();
+                dBelow = dIn;
+                // layer input = dropout(output below): its gradient passes through the same mask.
+                if (!bottom && _masks.Count > 0) TensorPrimitives.Multiply(dIn!.Span, _masks[layer - 1].Span, dIn.Span);
+                if (dIn is not null) dOut = dIn.Span;
+            }
+            if (_input.RequiresGrad)
+            {
+                Span<float> dx = _input.EnsureGrad().Span;
+                if (_o.BatchFirst && !_singleStep)
+                {
+                    using var tmp = Tensor.Rent([_b, _t, _o.InputSize], clear: false);
+                    SwapBatchTime(dBelow!.Span, tmp.Span, _t, _b, _o.InputSize);
+                    TensorPrimitives.Add(dx, tmp.Span, dx);
+                }
+                else TensorPrimitives.Add(dx, dBelow!.Span, dx);
+            }
+        }
+        finally
+        {
+            dBelow?.Dispose();
+        }
+        if (_initial is not null)
+        {
+            if (_initial.H.RequiresGrad) TensorPrimitives.Add(_initial.H.EnsureGrad().Span, dh0All.Span, _initial.H.Grad!.Span);
+            if (_initial.C is { RequiresGrad: true } c) TensorPrimitives.Add(c.EnsureGrad().Span, dc0All.Span, c.Grad!.Span);
+        }
+    }
+
+    /// <summary>[P, Q, F] → [Q, P, F].</summary>
+    private static void SwapBatchTime(ReadOnlySpan<float> src, Span<float> dst, int p, int q, int f)
+    {
+        for (int i = 0; i < p; i++)
+            for (int j = 0; j < q; j++)
+                src.Slice((i * q + j) * f, f).CopyTo(dst.Slice((j * p + i) * f, f));
+    }
+
+    public void Dispose()
+    {
+        foreach (var pass in _passes) pass.Dispose();
+        _passes.Clear();
+        foreach (var t in _layerInputs) t.Dispose();
+        _layerInputs.Clear();
+        foreach (var m in _masks) m.Dispose();
+        _masks.Clear();
+        _timeMajorInput?.Dispose();
+        _timeMajorInput = null;
+    }
+}
