@@ -1,0 +1,45 @@
+using Recurrent.Autograd;
+using Recurrent.Tensors;
+
+namespace Recurrent.Tests.Autograd;
+
+public sealed class OpsRecordingTests
+{
+    [Fact]
+    public void EveryOp_InNoGradMode_RecordsNothing_AndReturnsNoGradResults()
+    {
+        Variable x = GradCheck.Leaf(1, 1f, 2, 3), w = GradCheck.Leaf(2, 1f, 4, 3), bias = GradCheck.Leaf(3, 1f, 3);
+        Variable batch = GradCheck.Leaf(4, 1f, 2, 3, 3);
+        using var tape = new Tape();
+        var results = new List<Variable>();
+        using (tape.NoGrad())
+        {
+            results.AddRange([tape.Tanh(x), tape.Sigmoid(x), tape.Relu(x), tape.Add(x, x), tape.Mul(x, x), tape.Scale(x, 2f),
+                tape.AddBias(x, bias), tape.Concat([x, x], 0), tape.Reshape(x, 3, 2), tape.Embedding(w, [1, 2]),
+                tape.Dropout(x, 0.5f, new Rng(1)), tape.LogSoftmax(x), tape.CrossEntropy(x, [0, 2]), tape.Sum(x),
+                tape.Mean(x), tape.BatchedMatMul(batch, batch)]);
+            results.AddRange(tape.Split(x, 1, [1, 2]));
+        }
+        Assert.Equal(0, tape.NodeCount);
+        Assert.All(results, r => Assert.False(r.RequiresGrad));
+    }
+
+    [Fact]
+    public void Concat_WithAConstantPart_GivesGradientsOnlyToPartsThatNeedThem()
+    {
+        Variable a = GradCheck.Leaf(1, 1f, 2, 3);
+        var constant = Tape.Constant(Tensor.Zeros(2, 2));
+        GradCheck.Assert(t => t.Concat([constant, a], 1), a);
+        Assert.Null(constant.Grad);
+    }
+
+    [Fact]
+    public void Split_WithOnlyOnePartUsed_LeavesTheOtherSliceGradientZero()
+    {
+        Variable x = GradCheck.Leaf(2, 1f, 2, 4);
+        using var tape = new Tape();
+        Variable[] parts = tape.Split(x, 1, [1, 3]);
+        tape.Backward(tape.Sum(parts[1]));
+        Assert.Equal([0f, 1f, 1f, 1f, 0f, 1f, 1f, 1f], x.Grad!.Span.ToArray());
+    }
+}
