@@ -51,7 +51,8 @@ public static class LinearOps
     {
         public override void Backward()
         {
-            ReadOnlySpan<float> dY = y.Grad!.Span;
+            if (y.Grad is null) return; // the result never reached the loss
+            ReadOnlySpan<float> dY = y.Grad.Span;
             int ldb = b.Value.Dim(1);
             // Y = A·B  →  dA += dY·Bᵀ   (with B stored transposed: dA += dY·B)
             if (a.RequiresGrad)
@@ -72,7 +73,8 @@ public static class LinearOps
     {
         public override void Backward()
         {
-            ReadOnlySpan<float> dY = y.Grad!.Span;
+            if (y.Grad is null) return; // the result never reached the loss
+            ReadOnlySpan<float> dY = y.Grad.Span;
             // Y = X·Wᵀ + b  →  db += Σ_rows dY
             if (bias is { RequiresGrad: true })
             {

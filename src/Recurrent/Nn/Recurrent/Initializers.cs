@@ -29,7 +29,11 @@ public static class Initializers
             double norm = 0;
             foreach (double v in row) norm += v * v;
             norm = Math.Sqrt(norm);
-            for (int k = 0; k < n; k++) matrix[i * n + k] = (float)(row[k] / norm);
+            for (int k = 0; k < n; k++)
+            {
+                row[k] /= norm;
+                matrix[i * n + k] = (float)row[k];
+            }
         }
     }
 }

@@ -140,6 +140,7 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
 
     public override void Backward()
     {
+        if (_output!.Grad is null && _hN!.Grad is null && _cN?.Grad is null) return; // nothing reached the loss
         int dh = _d * _h, bh = _b * _h, ld = _l * _d;
         ReadOnlySpan<float> dOutUser = _output!.Grad is { } g ? g.Span : default;
         using var dTop = !dOutUser.IsEmpty && _o.BatchFirst && !_singleStep ? Tensor.Rent([_t, _b, dh], clear: false) : null;

@@ -1,0 +1,177 @@
+using Recurrent.Autograd;
+using Recurrent.Nn;
+using Recurrent.Tensors;
+
+namespace Recurrent.Tests.Nn;
+
+[Collection(GlobalStateCollection.Name)]
+public sealed class RecurrentLayerPropertyTests
+{
+    private static RecurrentLayer Layer(CellKind cell, int layers = 2, bool bidirectional = false, int input = 5, int hidden = 7) =>
+        new(new RecurrentOptions(cell, input, hidden, layers, bidirectional), new Rng(42));
+
+    private static Tensor Random(int seed, params int[] shape)
+    {
+        var t = Tensor.Zeros(shape);
+        new Rng((ulong)seed).FillUniform(t.Span, -1f, 1f);
+        return t;
+    }
+
+    private static Tensor Slice(Tensor x, int fromRow, int rows)
+    {
+        int rowSize = x.Length / x.Dim(0);
+        int[] shape = x.Shape.ToArray();
+        shape[0] = rows;
+        var y = Tensor.Zeros(shape);
+        x.Span.Slice(fromRow * rowSize, rows * rowSize).CopyTo(y.Span);
+        return y;
+    }
+
+    [Theory]
+    [InlineData(CellKind.RnnTanh)]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.Gru)]
+    [InlineData(CellKind.GruOriginal)]
+    public void Sequence_RunInTwoChunksWithCarriedState_EqualsOneRun(CellKind cell)
+    {
+        RecurrentLayer layer = Layer(cell);
+        Tensor x = Random(1, 9, 4, 5);
+        using var tape = new Tape();
+        using var _ = tape.NoGrad();
+        RecurrentResult whole = layer.Forward(tape, Tape.Constant(x));
+        RecurrentResult first = layer.Forward(tape, Tape.Constant(Slice(x, 0, 4)));
+        RecurrentResult second = layer.Forward(tape, Tape.Constant(Slice(x, 4, 5)), first.Final);
+        TestData.AssertBitIdentical(whole.Output.Value.Span.Slice(0, 4 * 4 * 7), first.Output.Value.Span);
+        TestData.AssertBitIdentical(whole.Output.Value.Span.Slice(4 * 4 * 7), second.Output.Value.Span);
+        TestData.AssertBitIdentical(whole.Final.H.Value.Span, second.Final.H.Value.Span);
+        if (cell == CellKind.Lstm) TestData.AssertBitIdentical(whole.Final.C!.Value.Span, second.Final.C!.Value.Span);
+    }
+
+    [Theory]
+    [InlineData(CellKind.Lstm, true)]
+    [InlineData(CellKind.Gru, false)]
+    [InlineData(CellKind.RnnRelu, true)]
+    public void BatchOfOne_EqualsMatchingRowOfBiggerBatch(CellKind cell, bool bidirectional)
+    {
+        RecurrentLayer layer = Layer(cell, bidirectional: bidirectional);
+        const int t = 6, b = 5, row = 3, dh = 14;
+        Tensor x = Random(2, t, b, 5);
+        var one = Tensor.Zeros(t, 1, 5);
+        for (int s = 0; s < t; s++) x.Span.Slice((s * b + row) * 5, 5).CopyTo(one.Span.Slice(s * 5, 5));
+        using var tape = new Tape();
+        using var _ = tape.NoGrad();
+        RecurrentResult big = layer.Forward(tape, Tape.Constant(x), lengths: [6, 2, 6, 4, 1]);
+        RecurrentResult single = layer.Forward(tape, Tape.Constant(one), lengths: [4]);
+        int step = bidirectional ? 2 * 7 : 7;
+        for (int s = 0; s < t; s++)
+            TestData.AssertBitIdentical(big.Output.Value.Span.Slice((s * b + row) * step, step), single.Output.Value.Span.Slice(s * step, step), $"t={s}");
+        Assert.Equal(dh / (bidirectional ? 1 : 2), step);
+    }
+
+    [Fact]
+    public void MixedLengths_ZeroOutputPastEnd_AndFinalStateIsOwnLastStep()
+    {
+        RecurrentLayer layer = Layer(CellKind.Lstm, layers: 1, bidirectional: false);
+        Tensor x = Random(3, 5, 2, 5);
+        using var tape = new Tape();
+        using var _ = tape.NoGrad();
+        RecurrentResult r = layer.Forward(tape, Tape.Constant(x), lengths: [5, 2]);
+        ReadOnlySpan<float> o = r.Output.Value.Span;
+        for (int s = 2; s < 5; s++) Assert.All(o.Slice((s * 2 + 1) * 7, 7).ToArray(), v => Assert.Equal(0f, v));
+        TestData.AssertBitIdentical(o.Slice((1 * 2 + 1) * 7, 7), r.Final.H.Value.Span.Slice(7, 7));
+        TestData.AssertBitIdentical(o.Slice((4 * 2 + 0) * 7, 7), r.Final.H.Value.Span.Slice(0, 7));
+    }
+
+    [Fact]
+    public void ZeroLength_KeepsInitialState()
+    {
+        RecurrentLayer layer = Layer(CellKind.Gru, layers: 1, bidirectional: true);
+        Tensor x = Random(4, 3, 2, 5);
+        Tensor h0 = Random(5, 2, 2, 7);
+        using var tape = new Tape();
+        using var _ = tape.NoGrad();
+        RecurrentResult r = layer.Forward(tape, Tape.Constant(x), new RecurrentState(Tape.Constant(h0), null), lengths: [3, 0]);
+        for (int k = 0; k < 2; k++)
+            TestData.AssertBitIdentical(h0.Span.Slice((k * 2 + 1) * 7, 7), r.Final.H.Value.Span.Slice((k * 2 + 1) * 7, 7));
+    }
+
+    [Fact]
+    public void ForwardAndBackward_OneAndTwoThreads_AreBitIdentical()
+    {
+        int saved = Parallelism.ThreadCount;
+        try
+        {
+            float[] Run(int threads)
+            {
+                Parallelism.ThreadCount = threads;
+                var layer = new RecurrentLayer(new RecurrentOptions(CellKind.Lstm, 64, 96, 2, true), new Rng(9));
+                var x = new Variable(Random(6, 20, 16, 64), requiresGrad: true);
+                using var tape = new Tape();
+                RecurrentResult r = layer.Forward(tape, x);
+                tape.Backward(r.Output, Random(7, 20, 16, 192));
+                return [.. r.Output.Value.Span.ToArray(), .. x.Grad!.Span.ToArray(), .. layer.WeightHh(1, 1).Grad!.Span.ToArray()];
+            }
+            TestData.AssertBitIdentical(Run(1), Run(2));
+        }
+        finally
+        {
+            Parallelism.ThreadCount = saved;
+        }
+    }
+
+    [Fact]
+    public void HiddenGradientCapture_TopLastStep_EqualsUpstreamGradient()
+    {
+        RecurrentLayer layer = Layer(CellKind.RnnTanh, layers: 2);
+        var x = new Variable(Random(8, 6, 3, 5), requiresGrad: true);
+        var capture = new HiddenGradientCapture();
+        using var tape = new Tape();
+        RecurrentResult r = layer.Forward(tape, x, capture: capture);
+        Tensor dOut = Random(9, 6, 3, 7);
+        tape.Backward(r.Output, dOut);
+        Assert.Equal([2, 6, 3, 7], capture.Gradients!.Shape.ToArray());
+        // Top layer (index 1), last step: nothing comes from later steps.
+        TestData.AssertBitIdentical(dOut.Span.Slice(5 * 21, 21), capture.Gradients.Span.Slice((1 * 6 + 5) * 21, 21));
+    }
+
+    [Fact]
+    public void ParameterNames_FollowPyTorch()
+    {
+        var layer = Layer(CellKind.Lstm, layers: 2, bidirectional: true);
+        string[] names = layer.NamedParameters("encoder.rnn.").Select(p => p.Name).ToArray();
+        Assert.Contains("encoder.rnn.weight_hh_l1_reverse", names);
+        Assert.Equal(16, names.Length);
+        Assert.Equal([28, 5], layer.WeightIh(0).Value.Shape.ToArray());
+        Assert.Equal([28, 14], layer.WeightIh(1, 1).Value.Shape.ToArray());
+    }
+
+    [Fact]
+    public void Initialisation_IsPyTorchUniform_WithOptionalOrthogonalAndForgetBias()
+    {
+        var layer = new RecurrentLayer(new RecurrentOptions(CellKind.Lstm, 3, 8, forgetBiasOne: true, orthogonalRecurrent: true), new Rng(1));
+        float bound = 1f / MathF.Sqrt(8);
+        Assert.All(layer.WeightIh(0).Value.Span.ToArray(), v => Assert.InRange(v, -bound, bound));
+        Assert.All(layer.BiasIh(0).Value.Span.Slice(8, 8).ToArray(), v => Assert.Equal(1f, v));
+        ReadOnlySpan<float> w = layer.WeightHh(0).Value.Span.Slice(2 * 64, 64); // the g block
+        for (int i = 0; i < 8; i++)
+            for (int j = 0; j < 8; j++)
+            {
+                double dot = 0;
+                for (int k = 0; k < 8; k++) dot += w[i * 8 + k] * w[j * 8 + k];
+                Assert.Equal(i == j ? 1.0 : 0.0, dot, 5);
+            }
+    }
+
+    [Fact]
+    public void BadShapes_AreRejectedWithExpectedAndActual()
+    {
+        var layer = Layer(CellKind.Lstm, layers: 1);
+        using var tape = new Tape();
+        var e = Assert.Throws<ArgumentException>(() => layer.Forward(tape, Tape.Constant(Tensor.Zeros(4, 2, 6))));
+        Assert.Contains("[4, 2, 6]", e.Message);
+        e = Assert.Throws<ArgumentException>(() => layer.Forward(tape, Tape.Constant(Tensor.Zeros(4, 2, 5)), lengths: [4, 5]));
+        Assert.Contains("length 5", e.Message);
+        e = Assert.Throws<ArgumentException>(() => layer.Forward(tape, Tape.Constant(Tensor.Zeros(4, 2, 5)), new RecurrentState(Tape.Constant(Tensor.Zeros(1, 2, 7)), null)));
+        Assert.Contains("needs C", e.Message);
+    }
+}
