@@ -168,4 +168,23 @@ public sealed class GemmTests
         var e = Assert.Throws<ArgumentException>(() => Gemm.Multiply(a, Transpose.No, b, Transpose.No, c));
         Assert.Contains("[2, 3]", e.Message);
     }
+
+    [Theory]
+    [InlineData(64, 2048, 512)]
+    [InlineData(7, 45, 300)]
+    [InlineData(1, 33, 1)]
+    public void Gemm_PrepackedB_IsBitIdenticalToUnpacked(int m, int n, int k)
+    {
+        foreach (var ta in Both)
+            foreach (var tb in Both)
+            {
+                float[] a = TestData.Uniform(m * k, 21), b = TestData.Uniform(k * n, 22);
+                float[] c1 = TestData.Uniform(m * n, 23), c2 = (float[])c1.Clone();
+                int lda = ta == Transpose.Yes ? m : k, ldb = tb == Transpose.Yes ? k : n;
+                Gemm.Multiply(ta, tb, m, n, k, 0.5f, a, lda, b, ldb, 1f, c1, n);
+                using var packed = PackedMatrix.Pack(tb, k, n, b, ldb);
+                Gemm.Multiply(ta, m, 0.5f, a, lda, packed, 1f, c2, n);
+                TestData.AssertBitIdentical(c1, c2, $"{ta}{tb}:");
+            }
+    }
 }

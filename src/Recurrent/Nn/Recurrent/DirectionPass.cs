@@ -64,6 +64,11 @@ internal sealed class DirectionPass : IDisposable
         h0.CopyTo(hBuf.Slice(InitialRow * bh, bh));
         if (_cBuf is not null) c0.CopyTo(_cBuf.Span.Slice(InitialRow * bh, bh));
         using var scratch = Tensor.Rent([_b * Math.Max(_g, 1)], clear: false);
+        // W_hhᵀ is the right operand of every step: pack it once for the whole loop.
+        ReadOnlySpan<float> wHh = _wHh.Value.Span;
+        bool original = _cell == CellKind.GruOriginal;
+        using PackedMatrix packed = original ? PackedMatrix.Pack(Transpose.Yes, _h, 2 * _h, wHh, _h) : PackedMatrix.Pack(Transpose.Yes, _h, _g, wHh, _h);
+        using PackedMatrix? packedN = original ? PackedMatrix.Pack(Transpose.Yes, _h, _h, wHh[(2 * _h * _h)..], _h) : null;
         for (int s = 0; s < _t; s++)
         {
             int t = _reverse ? _t - 1 - s : s;
@@ -71,7 +76,7 @@ internal sealed class DirectionPass : IDisposable
             Span<float> gates = act.Slice(t * bg, bg);
             ReadOnlySpan<float> hPrev = hBuf.Slice(PrevRow(t) * bh, bh);
             Span<float> hNext = hBuf.Slice(NextRow(t) * bh, bh);
-            StepForward(t, gates, hPrev, hNext, active, scratch.Span);
+            StepForward(t, gates, hPrev, hNext, active, scratch.Span, packed, packedN);
             for (int b = 0; b < _b; b++)
             {
                 Span<float> dst = output.Slice((t * _b + b) * outStride + outOffset, _h);
@@ -83,21 +88,23 @@ internal sealed class DirectionPass : IDisposable
         if (_cBuf is not null) _cBuf.Span.Slice(FinalRow * bh, bh).CopyTo(cN);
     }
 
-    private void StepForward(int t, Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> hNext, ReadOnlySpan<bool> active, Span<float> scratch)
+    /// <summary>One step; <paramref name="packed"/> is W_hhᵀ (original GRU: its r, z rows; <paramref name="packedN"/> its n rows).</summary>
+    private void StepForward(int t, Span<float> gates, ReadOnlySpan<float> hPrev, Span<float> hNext, ReadOnlySpan<bool> active, Span<float> scratch,
+        PackedMatrix packed, PackedMatrix? packedN)
     {
         int bh = _b * _h;
-        ReadOnlySpan<float> wHh = _wHh.Value.Span, bHh = _bHh.Value.Span;
+        ReadOnlySpan<float> bHh = _bHh.Value.Span;
         switch (_cell)
         {
             case CellKind.RnnTanh:
             case CellKind.RnnRelu:
-                Gemm.Multiply(Transpose.No, Transpose.Yes, _b, _g, _h, 1f, hPrev, _h, wHh, _h, 1f, gates, _g);
+                Gemm.Multiply(Transpose.No, _b, 1f, hPrev, _h, packed, 1f, gates, _g);
                 CellKernels.RnnForward(gates, hPrev, hNext, active, _h, _cell == CellKind.RnnRelu);
                 break;
             case CellKind.Lstm:
             {
                 Span<float> c = _cBuf!.Span;
-                Gemm.Multiply(Transpose.No, Transpose.Yes, _b, _g, _h, 1f, hPrev, _h, wHh, _h, 1f, gates, _g);
+                Gemm.Multiply(Transpose.No, _b, 1f, hPrev, _h, packed, 1f, gates, _g);
                 CellKernels.LstmForward(gates, c.Slice(PrevRow(t) * bh, bh), hPrev, c.Slice(NextRow(t) * bh, bh), hNext,
                     _aux!.Span.Slice(t * bh, bh), active, _h);
                 break;
@@ -106,7 +113,7 @@ internal sealed class DirectionPass : IDisposable
             {
                 Span<float> hh = scratch[..(_b * _g)];
                 for (int b = 0; b < _b; b++) bHh.CopyTo(hh.Slice(b * _g, _g));
-                Gemm.Multiply(Transpose.No, Transpose.Yes, _b, _g, _h, 1f, hPrev, _h, wHh, _h, 1f, hh, _g);
+                Gemm.Multiply(Transpose.No, _b, 1f, hPrev, _h, packed, 1f, hh, _g);
                 CellKernels.GruForward(gates, hh, hPrev, hNext, _aux!.Span.Slice(t * bh, bh), active, _h);
                 break;
             }
@@ -115,12 +122,12 @@ internal sealed class DirectionPass : IDisposable
                 // r, z from W_hh's first 2H rows; then n's recurrent term from r⊙h.
                 Span<float> hhRz = scratch[..(_b * 2 * _h)];
                 for (int b = 0; b < _b; b++) bHh[..(2 * _h)].CopyTo(hhRz.Slice(b * 2 * _h, 2 * _h));
-                Gemm.Multiply(Transpose.No, Transpose.Yes, _b, 2 * _h, _h, 1f, hPrev, _h, wHh, _h, 1f, hhRz, 2 * _h);
+                Gemm.Multiply(Transpose.No, _b, 1f, hPrev, _h, packed, 1f, hhRz, 2 * _h);
                 Span<float> rh = _aux!.Span.Slice(t * bh, bh);
                 CellKernels.GruOriginalGates(gates, hhRz, hPrev, rh, active, _h);
                 Span<float> hn = scratch[..bh];
                 for (int b = 0; b < _b; b++) bHh.Slice(2 * _h, _h).CopyTo(hn.Slice(b * _h, _h));
-                Gemm.Multiply(Transpose.No, Transpose.Yes, _b, _h, _h, 1f, rh, _h, wHh[(2 * _h * _h)..], _h, 1f, hn, _h);
+                Gemm.Multiply(Transpose.No, _b, 1f, rh, _h, packedN!, 1f, hn, _h);
                 CellKernels.GruOriginalOutput(gates, hn, hPrev, hNext, active, _h);
                 break;
             }
@@ -147,6 +154,10 @@ internal sealed class DirectionPass : IDisposable
         if (!dhN.IsEmpty) dhN.CopyTo(dh);
         if (!dcN.IsEmpty) dcN.CopyTo(dc);
         ReadOnlySpan<float> act = _act.Span, hBuf = _hBuf.Span, wHh = _wHh.Value.Span;
+        // W_hh is the right operand of every backward step: pack it once (original GRU: r,z rows and n rows apart).
+        bool original = _cell == CellKind.GruOriginal;
+        using PackedMatrix packed = original ? PackedMatrix.Pack(Transpose.No, 2 * _h, _h, wHh, _h) : PackedMatrix.Pack(Transpose.No, _g, _h, wHh, _h);
+        using PackedMatrix? packedN = original ? PackedMatrix.Pack(Transpose.No, _h, _h, wHh[(2 * _h * _h)..], _h) : null;
 
         for (int s = 0; s < _t; s++)
         {
@@ -166,18 +177,18 @@ internal sealed class DirectionPass : IDisposable
                 case CellKind.RnnTanh:
                 case CellKind.RnnRelu:
                     CellKernels.RnnBackward(gates, dh, dGates, dhPrev, active, _h, _cell == CellKind.RnnRelu);
-                    Gemm.Multiply(Transpose.No, Transpose.No, _b, _h, _g, 1f, dGates, _g, wHh, _h, 1f, dhPrev, _h);
+                    Gemm.Multiply(Transpose.No, _b, 1f, dGates, _g, packed, 1f, dhPrev, _h);
                     break;
                 case CellKind.Lstm:
                     CellKernels.LstmBackward(gates, _cBuf!.Span.Slice(PrevRow(t) * bh, bh), _aux!.Span.Slice(t * bh, bh),
                         dh, dc, dGates, dcPrev, dhPrev, active, _h);
-                    Gemm.Multiply(Transpose.No, Transpose.No, _b, _h, _g, 1f, dGates, _g, wHh, _h, 1f, dhPrev, _h);
+                    Gemm.Multiply(Transpose.No, _b, 1f, dGates, _g, packed, 1f, dhPrev, _h);
                     break;
                 case CellKind.Gru:
                 {
                     Span<float> dHhStep = dHh.Slice(t * bg, bg);
                     CellKernels.GruBackward(gates, _aux!.Span.Slice(t * bh, bh), hPrev, dh, dGates, dHhStep, dhPrev, active, _h);
-                    Gemm.Multiply(Transpose.No, Transpose.No, _b, _h, _g, 1f, dHhStep, _g, wHh, _h, 1f, dhPrev, _h);
+                    Gemm.Multiply(Transpose.No, _b, 1f, dHhStep, _g, packed, 1f, dhPrev, _h);
                     break;
                 }
                 default:
@@ -185,10 +196,10 @@ internal sealed class DirectionPass : IDisposable
                     CellKernels.GruOriginalBackwardOutput(gates, hPrev, dh, dGates, dhPrev, active, _h);
                     // hn = W_hn (r⊙h) + b_hn  →  d(r⊙h) = da_n·W_hn
                     Span<float> dRh = dRhT.Span;
-                    Gemm.Multiply(Transpose.No, Transpose.No, _b, _h, _h, 1f, dGates[(2 * _h)..], _g, wHh[(2 * _h * _h)..], _h, 0f, dRh, _h);
+                    Gemm.Multiply(Transpose.No, _b, 1f, dGates[(2 * _h)..], _g, packedN!, 0f, dRh, _h);
                     CellKernels.GruOriginalBackwardReset(gates, hPrev, dRh, dGates, dhPrev, active, _h);
                     // r, z pre-activations → dh_{t−1} += [dr, dz]·W_hh[0:2H]
-                    Gemm.Multiply(Transpose.No, Transpose.No, _b, _h, 2 * _h, 1f, dGates, _g, wHh, _h, 1f, dhPrev, _h);
+                    Gemm.Multiply(Transpose.No, _b, 1f, dGates, _g, packed, 1f, dhPrev, _h);
                     break;
                 }
             }

@@ -64,6 +64,19 @@ public static class Gemm
         GemmDriver.Run(Resolve(Kernel), transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
+    /// <summary>
+    /// C[M×N] = α·op(A)·B + β·C with B packed beforehand (<see cref="PackedMatrix"/>); bit-identical to the
+    /// unpacked call with the same operands.
+    /// </summary>
+    /// <exception cref="ArgumentException">Sizes disagree with the packed matrix, or a span is too short.</exception>
+    public static void Multiply(Transpose transA, int m, float alpha, ReadOnlySpan<float> a, int lda, PackedMatrix b, float beta, Span<float> c, int ldc)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        Validate(transA, Transpose.No, m, b.N, b.K, a.Length, lda, b.K * b.N, Math.Max(1, b.N), c.Length, ldc);
+        if (m == 0 || b.N == 0) return;
+        GemmDriver.Run(Resolve(Kernel), transA == Transpose.Yes, m, b.N, b.K, alpha, a, lda, b, beta, c, ldc);
+    }
+
     /// <summary>C = α·op(A)·op(B) + β·C on 2-D tensors (shapes checked).</summary>
     public static void Multiply(Tensor a, Transpose transA, Tensor b, Transpose transB, Tensor c, float alpha = 1f, float beta = 0f)
     {

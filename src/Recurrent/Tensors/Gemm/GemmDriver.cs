@@ -13,7 +13,7 @@ internal static unsafe class GemmDriver
 {
     private const int MR = GemmKernels.MR;
     private const int NR = GemmKernels.NR;
-    private const int KC = 256;  // a 32 KB B micro-panel (KC×NR) stays in L1 while A panels stream from L2
+    internal const int KC = 256;  // a 32 KB B micro-panel (KC×NR) stays in L1 while A panels stream from L2
     private const int MC = 256;  // the packed A block (MC×KC, 256 KB) lives in L2
     private const int NC = 1024; // the packed B block (KC×NC, 1 MB) is shared through L2/L3
     private const long ParallelFlops = 1L << 20;
@@ -23,7 +23,16 @@ internal static unsafe class GemmDriver
     [ThreadStatic] private static TileJob? _job;
 
     public static void Run(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc) =>
+        Run(kernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, null, beta, c, ldc);
+
+    /// <summary>As above with op(B) already packed.</summary>
+    public static void Run(GemmKernel kernel, bool transA, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, PackedMatrix packed, float beta, Span<float> c, int ldc) =>
+        Run(kernel, transA, false, m, n, k, alpha, a, lda, default, 0, packed, beta, c, ldc);
+
+    private static void Run(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, PackedMatrix? packed, float beta, Span<float> c, int ldc)
     {
         if (k == 0 || alpha == 0f)
         {
@@ -39,6 +48,7 @@ internal static unsafe class GemmDriver
         {
             TileJob job = _job ??= new TileJob();
             job.Set(kernel, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, mc, nc, tilesN);
+            job.SetPacked(packed is null ? null : packed.Data, packed?.PaddedN ?? 0);
             Parallelism.For(job, tilesM * tilesN);
             job.Clear();
         }
@@ -74,7 +84,14 @@ internal static unsafe class GemmDriver
         private bool _transA, _transB;
         private int _m, _n, _k, _lda, _ldb, _ldc, _mc, _nc, _tilesN;
         private float _alpha, _beta;
-        private float* _a, _b, _c;
+        private float* _a, _b, _c, _prepacked;
+        private int _paddedN;
+
+        public void SetPacked(float* prepacked, int paddedN)
+        {
+            _prepacked = prepacked;
+            _paddedN = paddedN;
+        }
 
         public void Set(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
             float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int mc, int nc, int tilesN)
@@ -91,6 +108,7 @@ internal static unsafe class GemmDriver
             _a = null;
             _b = null;
             _c = null;
+            _prepacked = null;
         }
 
         public void Execute(int index)
@@ -104,10 +122,12 @@ internal static unsafe class GemmDriver
                 int kc = Math.Min(KC, _k - p0);
                 float beta = p0 == 0 ? _beta : 1f;
                 GemmPacking.PackA(_transA, _a, _lda, i0, mt, p0, kc, packA);
-                GemmPacking.PackB(_transB, _b, _ldb, p0, kc, j0, nt, packB);
+                float* bTile = packB;
+                if (_prepacked != null) bTile = _prepacked + (long)p0 * _paddedN + (long)j0 * kc;
+                else GemmPacking.PackB(_transB, _b, _ldb, p0, kc, j0, nt, packB);
                 for (int jr = 0; jr < nt; jr += NR)
                 {
-                    float* bPanel = packB + jr * kc;
+                    float* bPanel = bTile + jr * kc;
                     int nr = Math.Min(NR, nt - jr);
                     for (int ir = 0; ir < mt; ir += MR)
                     {
