@@ -27,4 +27,18 @@ public sealed class OptimizerConvergenceTests
         for (int i = 0; i < Minimum.Length; i++)
             Assert.True(Math.Abs(theta.Value[i] - Minimum[i]) < 0.02f, $"{name}: index {i} expected {Minimum[i]} actual {theta.Value[i]}");
     }
+
+    [Theory]
+    [MemberData(nameof(OptimizerFactories.Names), MemberType = typeof(OptimizerFactories))]
+    public void Optimizer_StepsAfterTheFirst_AllocateNothing(string name)
+    {
+        var theta = new Parameter(Tensor.Zeros(64));
+        var optimizer = OptimizerFactories.Create(name, [new NamedParameter("theta", theta)]);
+        theta.EnsureGrad().Span.Fill(0.5f);
+        optimizer.Step();
+        optimizer.Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int step = 0; step < 10; step++) optimizer.Step();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
