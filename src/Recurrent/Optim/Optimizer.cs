@@ -28,7 +28,7 @@ public abstract class Optimizer
     /// <param name="bufferNames">PyTorch's names for the per-parameter buffers, e.g. <c>exp_avg</c>.</param>
     /// <param name="countsParameterSteps">Whether each parameter keeps a step counter (<c>step</c> in PyTorch).</param>
     /// <exception cref="ArgumentException">The list is empty, or a name or parameter appears twice.</exception>
-    private protected Optimizer(string kind, IReadOnlyList<NamedParameter> parameters, float learningRate,
+    protected Optimizer(string kind, IReadOnlyList<NamedParameter> parameters, float learningRate,
         IReadOnlyList<string> bufferNames, bool countsParameterSteps)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -69,12 +69,16 @@ public abstract class Optimizer
     }
 
     /// <summary>How many times <see cref="Step"/> has run.</summary>
-    public int StepCount { get; private protected set; }
+    public int StepCount { get; protected set; }
 
     /// <summary>The parameters, in the order given.</summary>
     public IReadOnlyList<NamedParameter> Parameters => _parameters;
 
     /// <summary>Updates every parameter that has a gradient; parameters whose gradient is null are skipped.</summary>
+    /// <remarks>
+    /// An implementation calls <see cref="BuffersOf"/> and <see cref="NextParameterStep"/> for each parameter it
+    /// updates, and increments <see cref="StepCount"/> once at the end.
+    /// </remarks>
     public abstract void Step();
 
     /// <summary>Sets every parameter's gradient to zero (keeping its storage).</summary>
@@ -86,7 +90,7 @@ public abstract class Optimizer
     /// <summary>The buffers of a parameter, created zero-filled on first use.</summary>
     /// <param name="index">The parameter's position in <see cref="Parameters"/>.</param>
     /// <param name="created">True when the buffers were created by this call (the caller may initialize them).</param>
-    private protected Tensor[] BuffersOf(int index, out bool created)
+    protected Tensor[] BuffersOf(int index, out bool created)
     {
         created = _buffers[index] is null;
         if (created)
@@ -100,13 +104,13 @@ public abstract class Optimizer
     }
 
     /// <summary>Advances parameter <paramref name="index"/>'s step counter and returns the new value (1 on its first update).</summary>
-    private protected int NextParameterStep(int index) => ++_parameterSteps[index];
+    protected int NextParameterStep(int index) => ++_parameterSteps[index];
 
     /// <summary>Scratch space of <paramref name="length"/> floats (first of two independent arrays).</summary>
-    private protected Span<float> ScratchA(int length) => _scratchA.AsSpan(0, length);
+    protected Span<float> ScratchA(int length) => _scratchA.AsSpan(0, length);
 
     /// <summary>Scratch space of <paramref name="length"/> floats (second of two independent arrays).</summary>
-    private protected Span<float> ScratchB(int length) => _scratchB.AsSpan(0, length);
+    protected Span<float> ScratchB(int length) => _scratchB.AsSpan(0, length);
 
     /// <summary>A copy of the optimizer's state; stepping after <see cref="LoadState"/> of it continues bit for bit.</summary>
     public OptimizerState SaveState()
@@ -148,7 +152,8 @@ public abstract class Optimizer
             bool isStep = _countsParameterSteps && buffer == "step";
             if ((b < 0 && !isStep) || !_indexByName.TryGetValue(name, out int i))
                 throw new RecurrentDataException($"{Kind}.LoadState: unknown key '{key}'; expected '{{buffer}}.{{parameter name}}' with a buffer among [{string.Join(", ", ExpectedBufferNames())}] and a parameter of this optimizer.");
-            ArgumentNullException.ThrowIfNull(tensor, key);
+            if (tensor is null)
+                throw new RecurrentDataException($"{Kind}.LoadState: tensor '{key}' is missing (null); the state is corrupt.");
             Tensor parameter = _parameters[i].Parameter.Value;
             if (isStep)
             {
