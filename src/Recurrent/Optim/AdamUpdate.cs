@@ -1,0 +1,53 @@
+// The Adam moment update and parameter step shared by Adam and AdamW, in the operation order of
+// torch.optim's single-tensor Adam. Scalars (bias corrections, step size) are computed in double and
+// rounded to float once; element math is float32.
+using System.Numerics.Tensors;
+
+namespace Recurrent.Optim;
+
+internal static class AdamUpdate
+{
+    /// <summary>One Adam step for one parameter; <paramref name="scratch"/> must not alias any other span.</summary>
+    /// <param name="g">The gradient (already weight-decayed for Adam's L2 penalty).</param>
+    /// <param name="expAvg">First moment m, updated in place.</param>
+    /// <param name="expAvgSq">Second moment v, updated in place.</param>
+    /// <param name="maxExpAvgSq">Running maximum of v (AMSGrad), updated in place; empty when AMSGrad is off.</param>
+    /// <param name="theta">The parameter, updated in place.</param>
+    /// <param name="scratch">Temporary space of the parameter's length.</param>
+    /// <param name="step">The parameter's step count t, starting at 1.</param>
+    /// <param name="learningRate">lr.</param>
+    /// <param name="beta1">β₁.</param>
+    /// <param name="beta2">β₂.</param>
+    /// <param name="epsilon">ε.</param>
+    /// <param name="amsgrad">Use <paramref name="maxExpAvgSq"/> in the denominator.</param>
+    public static void Apply(ReadOnlySpan<float> g, Span<float> expAvg, Span<float> expAvgSq, Span<float> maxExpAvgSq,
+        Span<float> theta, Span<float> scratch, int step, float learningRate, float beta1, float beta2, float epsilon, bool amsgrad)
+    {
+        // m ← m + (1 − β₁)·(g − m)   (lerp toward g)
+        TensorPrimitives.Subtract(g, expAvg, scratch);
+        TensorPrimitives.MultiplyAdd(scratch, 1 - beta1, expAvg, expAvg);
+        // v ← β₂·v + (1 − β₂)·g·g
+        TensorPrimitives.Multiply(expAvgSq, beta2, expAvgSq);
+        TensorPrimitives.Multiply(g, 1 - beta2, scratch);
+        TensorPrimitives.MultiplyAdd(scratch, g, expAvgSq, expAvgSq);
+
+        double biasCorrection1 = 1 - Math.Pow(beta1, step);
+        double biasCorrection2 = 1 - Math.Pow(beta2, step);
+        float stepSize = (float)(learningRate / biasCorrection1);
+        float biasCorrection2Sqrt = (float)Math.Sqrt(biasCorrection2);
+
+        ReadOnlySpan<float> second = expAvgSq;
+        if (amsgrad)
+        {
+            TensorPrimitives.Max(maxExpAvgSq, expAvgSq, maxExpAvgSq);
+            second = maxExpAvgSq;
+        }
+        // denominator = √v / √(1 − β₂ᵗ) + ε
+        TensorPrimitives.Sqrt(second, scratch);
+        TensorPrimitives.Divide(scratch, biasCorrection2Sqrt, scratch);
+        TensorPrimitives.Add(scratch, epsilon, scratch);
+        // θ ← θ − lr/(1 − β₁ᵗ) · m / denominator
+        TensorPrimitives.Divide(expAvg, scratch, scratch);
+        TensorPrimitives.MultiplyAdd(scratch, -stepSize, theta, theta);
+    }
+}
