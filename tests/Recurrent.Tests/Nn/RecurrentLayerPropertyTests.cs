@@ -175,3 +175,26 @@ public sealed class RecurrentLayerPropertyTests
         Assert.Contains("needs C", e.Message);
     }
 }
+
+public sealed class ModuleTests
+{
+    [Fact]
+    public void Modules_ListParametersWithPyTorchNames()
+    {
+        var rng = new Rng(1);
+        var embedding = new Embedding(10, 4, rng);
+        var head = new Linear(4, 3, rng);
+        var names = embedding.NamedParameters("embedding.").Concat(head.NamedParameters("decoder.out.")).Select(p => p.Name);
+        Assert.Equal(["embedding.weight", "decoder.out.weight", "decoder.out.bias"], names);
+        Assert.Empty(new Dropout(0.5f).NamedParameters());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Dropout(1f));
+    }
+
+    [Fact]
+    public void Dropout_EvalMode_IsIdentity()
+    {
+        using var tape = new Tape { Training = false };
+        var x = Tape.Constant(Tensor.FromArray([1f, 2f, 3f], 3));
+        Assert.Same(x, new Dropout(0.5f).Forward(tape, x, new Rng(1)));
+    }
+}
