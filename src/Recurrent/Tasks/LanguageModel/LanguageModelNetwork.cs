@@ -1,0 +1,66 @@
+// The language model network (many-to-many, aligned): token → embedding → dropout → recurrent stack →
+// dropout → linear decoder → logits over the vocabulary. Parameter names match this PyTorch module, so
+// weights move both ways:
+//   class LanguageModel(nn.Module):
+//       embedding = nn.Embedding(V, E); rnn = nn.LSTM(E, H, L, dropout=p); decoder = nn.Linear(H, V)
+using Recurrent.Autograd;
+using Recurrent.Nn;
+using Recurrent.Tensors;
+
+namespace Recurrent.Tasks.LanguageModel;
+
+/// <summary>Hyperparameters of the network.</summary>
+public sealed record LanguageModelShape(int VocabularySize, CellKind Cell, int EmbeddingSize, int HiddenSize, int Layers, float Dropout)
+{
+    /// <summary>Throws when a size is out of range.</summary>
+    public void Validate()
+    {
+        if (VocabularySize < 2) throw new ArgumentOutOfRangeException(nameof(VocabularySize), VocabularySize, "A language model needs at least 2 tokens in its vocabulary.");
+        if (EmbeddingSize < 1) throw new ArgumentOutOfRangeException(nameof(EmbeddingSize), EmbeddingSize, "The embedding size must be ≥ 1.");
+        if (HiddenSize < 1) throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize, "The hidden size must be ≥ 1.");
+        if (Layers < 1) throw new ArgumentOutOfRangeException(nameof(Layers), Layers, "The number of layers must be ≥ 1.");
+        if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "Dropout must be in [0, 1).");
+    }
+}
+
+/// <summary>Embedding → RNN/LSTM/GRU stack → linear decoder.</summary>
+public sealed class LanguageModelNetwork : IModule
+{
+    /// <summary>Creates the network with PyTorch's default initialisation drawn from <paramref name="rng"/>.</summary>
+    public LanguageModelNetwork(LanguageModelShape shape, Rng rng)
+    {
+        shape.Validate();
+        Shape = shape;
+        Embedding = new Embedding(shape.VocabularySize, shape.EmbeddingSize, rng);
+        Rnn = new RecurrentLayer(new RecurrentOptions(shape.Cell, shape.EmbeddingSize, shape.HiddenSize, shape.Layers, dropout: shape.Dropout), rng);
+        Decoder = new Linear(shape.HiddenSize, shape.VocabularySize, rng);
+    }
+
+    public LanguageModelShape Shape { get; }
+    public Embedding Embedding { get; }
+    public RecurrentLayer Rnn { get; }
+    public Linear Decoder { get; }
+
+    /// <summary>
+    /// Logits [T·B, V] for time-major token ids [T, B], from <paramref name="state"/> (zeros when null); the
+    /// final state can be carried into the next chunk. Dropout (training mode) is drawn from <paramref name="rng"/>.
+    /// </summary>
+    public (Variable Logits, RecurrentState Final) Forward(Tape tape, ReadOnlySpan<int> tokens, int steps, int batch, RecurrentState? state, Rng? rng)
+    {
+        Variable x = Embedding.Forward(tape, tokens, steps, batch);
+        if (tape.Training && Shape.Dropout > 0f) x = tape.Dropout(x, Shape.Dropout, rng!);
+        RecurrentResult r = Rnn.Forward(tape, x, state, dropoutRng: rng);
+        Variable h = r.Output;
+        if (tape.Training && Shape.Dropout > 0f) h = tape.Dropout(h, Shape.Dropout, rng!);
+        Variable logits = Decoder.Forward(tape, tape.Reshape(h, steps * batch, Shape.HiddenSize));
+        return (logits, r.Final);
+    }
+
+    /// <inheritdoc/>
+    public void CollectParameters(string prefix, List<NamedParameter> into)
+    {
+        Embedding.CollectParameters(prefix + "embedding.", into);
+        Rnn.CollectParameters(prefix + "rnn.", into);
+        Decoder.CollectParameters(prefix + "decoder.", into);
+    }
+}
