@@ -13,5 +13,20 @@ internal sealed record GemmResult(
     [property: JsonPropertyName("threads")] int Threads,
     [property: JsonPropertyName("gflops")] double Gflops);
 
+/// <summary><c>rnn lm eval --json</c>.</summary>
+internal sealed record LmEvalResult(
+    [property: JsonPropertyName("loss")] double Loss,
+    [property: JsonPropertyName("bpc")] double Bpc,
+    [property: JsonPropertyName("perplexity")] double Perplexity,
+    [property: JsonPropertyName("tokens")] long Tokens,
+    [property: JsonPropertyName("unknown")] int Unknown);
+
+/// <summary><c>rnn lm sample --json</c>.</summary>
+internal sealed record SampleResult(
+    [property: JsonPropertyName("prime")] string Prime,
+    [property: JsonPropertyName("text")] string Text);
+
 [JsonSerializable(typeof(GemmResult))]
+[JsonSerializable(typeof(LmEvalResult))]
+[JsonSerializable(typeof(SampleResult))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -17,6 +17,7 @@ public static class Program
         {
             verbose,
         };
+        root.Subcommands.Add(LmCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
 
         ParseResult parse = root.Parse(args);

@@ -1,0 +1,45 @@
+// `rnn lm eval`: scores a text with a trained language model.
+using System.CommandLine;
+using System.Text.Json;
+using Recurrent.Data;
+using Recurrent.Tasks.LanguageModel;
+
+namespace Recurrent.Cli.Commands;
+
+internal static class LmEvalCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Model folder written by 'rnn lm train'.", Required = true };
+        var data = new Option<string>("--data") { Description = "UTF-8 text to score.", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object: loss, bpc, perplexity, tokens, unknown." };
+        var threads = CommonOptions.Threads();
+        var command = new Command("eval", "Score a text: loss in nats per token, bits per character, perplexity.") { model, data, json, threads };
+        command.SetAction(parse =>
+        {
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            LanguageModel lm = LanguageModel.Load(parse.GetValue(model)!);
+            string text = TextFile.ReadUtf8(parse.GetValue(data)!);
+            int[] ids = lm.Encode(text, out int unknown);
+            int characters = 0;
+            foreach (var _ in text.EnumerateRunes()) characters++;
+            LanguageModelScore score = LanguageModelEvaluator.Evaluate(lm.Network, ids, (double)characters / Math.Max(1, ids.Length));
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json))
+            {
+                var result = new LmEvalResult(Math.Round(score.Loss, 6), Math.Round(score.BitsPerCharacter, 6), Math.Round(score.Perplexity, 4), score.Tokens, unknown);
+                output.WriteLine(JsonSerializer.Serialize(result, CliJsonContext.Default.LmEvalResult));
+            }
+            else
+            {
+                output.WriteLine($"loss        {score.Loss:F4} nats/token");
+                output.WriteLine($"bpc         {score.BitsPerCharacter:F4} bits/character");
+                output.WriteLine($"perplexity  {score.Perplexity:F3}");
+                output.WriteLine($"tokens      {score.Tokens:N0}");
+                output.WriteLine($"unknown     {unknown:N0}");
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

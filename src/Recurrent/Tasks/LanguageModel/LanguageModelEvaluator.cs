@@ -1,0 +1,51 @@
+// Evaluation of a language model on a token sequence: mean cross-entropy per token in nats, bits per
+// character and perplexity. The tokens are cut into up to 32 parallel streams (each at least 256 tokens
+// long) run statefully in chunks, so every target is scored once with a warm state.
+using Recurrent.Autograd;
+using Recurrent.Data;
+using Recurrent.Nn;
+
+namespace Recurrent.Tasks.LanguageModel;
+
+/// <summary>Evaluation figures of a language model on a text.</summary>
+/// <param name="Loss">Mean cross-entropy per token, nats.</param>
+/// <param name="BitsPerCharacter">Total bits divided by the characters of the scored text.</param>
+/// <param name="Perplexity">exp(Loss).</param>
+/// <param name="Tokens">Targets scored.</param>
+public sealed record LanguageModelScore(double Loss, double BitsPerCharacter, double Perplexity, long Tokens);
+
+/// <summary>Scores token sequences with a language model.</summary>
+public static class LanguageModelEvaluator
+{
+    private const int ChunkSteps = 256;
+
+    /// <summary>Scores <paramref name="tokens"/>; <paramref name="charactersPerToken"/> converts bits per token to bits per character (1 for a character model).</summary>
+    public static LanguageModelScore Evaluate(LanguageModelNetwork network, int[] tokens, double charactersPerToken)
+    {
+        if (tokens.Length < 2)
+            throw new RecurrentDataException($"Evaluation needs at least 2 tokens; the text has {tokens.Length}.");
+        int batch = Math.Clamp((tokens.Length - 1) / ChunkSteps, 1, 32);
+        var streams = new TokenStreams(tokens, batch);
+        int length = streams.StreamLength;
+        using var tape = new Tape { Training = false };
+        using var noGrad = tape.NoGrad();
+        var inputs = new int[ChunkSteps * batch];
+        var targets = new int[ChunkSteps * batch];
+        CarriedState? state = null;
+        double totalNats = 0;
+        long count = 0;
+        for (int position = 0; position < length; position += ChunkSteps)
+        {
+            int steps = Math.Min(ChunkSteps, length - position);
+            streams.Fill(position, steps, inputs.AsSpan(0, steps * batch), targets.AsSpan(0, steps * batch));
+            var (logits, final) = network.Forward(tape, inputs.AsSpan(0, steps * batch), steps, batch, state?.AsState(), null);
+            Variable loss = tape.CrossEntropy(logits, targets.AsSpan(0, steps * batch), reduction: CrossEntropyReduction.Sum);
+            totalNats += loss.Value[0];
+            count += steps * batch;
+            state = CarriedState.CopyOf(final);
+            tape.Reset();
+        }
+        double nats = totalNats / count;
+        return new LanguageModelScore(nats, nats / Math.Log(2) / charactersPerToken, Math.Exp(nats), count);
+    }
+}

@@ -1,0 +1,100 @@
+// Generation from a language model, one token at a time: temperature, top-k and nucleus (top-p) sampling,
+// greedy at temperature 0. Reserved tokens (<pad>, <unk>, <bos>, <eos>) are never generated. The same seed
+// gives the same text.
+using Recurrent.Autograd;
+using Recurrent.Data;
+using Recurrent.Tensors;
+
+namespace Recurrent.Tasks.LanguageModel;
+
+/// <summary>Sampling settings.</summary>
+public sealed record SampleOptions
+{
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
+    public SampleOptions(int length = 500, float temperature = 0.8f, int topK = 0, float topP = 1f, ulong seed = 1)
+    {
+        if (length < 0) throw new ArgumentOutOfRangeException(nameof(length), length, "--length must be ≥ 0.");
+        if (!(temperature >= 0 && float.IsFinite(temperature))) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "--temperature must be ≥ 0 (0 = greedy).");
+        if (topK < 0) throw new ArgumentOutOfRangeException(nameof(topK), topK, "--top-k must be ≥ 0 (0 = off).");
+        if (!(topP > 0 && topP <= 1)) throw new ArgumentOutOfRangeException(nameof(topP), topP, "--top-p must be in (0, 1].");
+        (Length, Temperature, TopK, TopP, Seed) = (length, temperature, topK, topP, seed);
+    }
+
+    public int Length { get; }
+    public float Temperature { get; }
+    public int TopK { get; }
+    public float TopP { get; }
+    public ulong Seed { get; }
+}
+
+/// <summary>Generates text from a language model.</summary>
+public static class TextGenerator
+{
+    /// <summary>
+    /// Feeds <paramref name="prime"/> (or a newline when empty) and yields each generated token's text as soon
+    /// as it is sampled.
+    /// </summary>
+    public static IEnumerable<string> Generate(LanguageModel model, string prime, SampleOptions options)
+    {
+        var network = model.Network;
+        var rng = new Rng(options.Seed);
+        int[] primeIds = model.Encode(prime.Length > 0 ? prime : "\n", out _);
+        if (primeIds.Length == 0) primeIds = [model.Vocabulary.IdOf(model.Tokenizer.Split("\n").FirstOrDefault() ?? "\n")];
+        using var tape = new Tape { Training = false };
+        using var noGrad = tape.NoGrad();
+        var (logits, final) = network.Forward(tape, primeIds, primeIds.Length, 1, null, null);
+        int v = network.Shape.VocabularySize;
+        var row = new float[v];
+        logits.Value.Span.Slice((primeIds.Length - 1) * v, v).CopyTo(row);
+        CarriedState state = CarriedState.CopyOf(final);
+        tape.Reset();
+        var probabilities = new float[v];
+        var order = new int[v];
+        for (int i = 0; i < options.Length; i++)
+        {
+            int next = Pick(row, options, rng, probabilities, order);
+            yield return model.Tokenizer.Join([model.Vocabulary[next]]);
+            (logits, final) = network.Forward(tape, [next], 1, 1, state.AsState(), null);
+            logits.Value.Span.CopyTo(row);
+            state = CarriedState.CopyOf(final);
+            tape.Reset();
+        }
+    }
+
+    /// <summary>Chooses the next token from logits: greedy, or sampled after temperature, top-k and top-p.</summary>
+    internal static int Pick(float[] logits, SampleOptions o, Rng rng, float[] probabilities, int[] order)
+    {
+        int v = logits.Length;
+        for (int id = 0; id < Vocabulary.ReservedCount && id < v; id++) logits[id] = float.NegativeInfinity;
+        if (o.Temperature == 0)
+        {
+            int best = Vocabulary.ReservedCount;
+            for (int i = best + 1; i < v; i++) if (logits[i] > logits[best]) best = i;
+            return best;
+        }
+        for (int i = 0; i < v; i++) probabilities[i] = logits[i] / o.Temperature;
+        Softmax.Rows(probabilities, probabilities, 1, v);
+        for (int i = 0; i < v; i++) order[i] = i;
+        // Most probable first (ties by id, so the result does not depend on the sort's stability).
+        Array.Sort(order, (a, b) => probabilities[b] != probabilities[a] ? probabilities[b].CompareTo(probabilities[a]) : a.CompareTo(b));
+        int keep = o.TopK > 0 ? Math.Min(o.TopK, v) : v;
+        if (o.TopP < 1)
+        {
+            double cumulative = 0;
+            for (int i = 0; i < keep; i++)
+            {
+                cumulative += probabilities[order[i]];
+                if (cumulative >= o.TopP) { keep = i + 1; break; }
+            }
+        }
+        double total = 0;
+        for (int i = 0; i < keep; i++) total += probabilities[order[i]];
+        double u = rng.NextDouble() * total;
+        for (int i = 0; i < keep; i++)
+        {
+            u -= probabilities[order[i]];
+            if (u < 0) return order[i];
+        }
+        return order[keep - 1];
+    }
+}
