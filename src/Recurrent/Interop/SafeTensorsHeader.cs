@@ -47,7 +47,7 @@ internal sealed record SafeTensorsHeader(IReadOnlyList<SafeTensorsEntry> Entries
             foreach (JsonProperty property in root.EnumerateObject())
             {
                 if (!seen.Add(property.Name))
-                    throw new RecurrentDataException($"{file}: the header lists {Quote(property.Name)} more than once; each tensor name may appear once. The file is damaged.");
+                    throw new RecurrentDataException($"{file}: the header lists {(property.Name == MetadataKey ? $"\"{MetadataKey}\"" : Quote(property.Name))} more than once; each name may appear once. The file is damaged.");
                 if (property.Name == MetadataKey)
                     ReadMetadata(property.Value, metadata, file);
                 else
@@ -194,7 +194,12 @@ internal sealed record SafeTensorsHeader(IReadOnlyList<SafeTensorsEntry> Entries
             throw new RecurrentDataException($"{file}: the data section holds {dataLength} bytes but the tensors cover only the first {covered}; tensors must cover it exactly. The file is damaged or has trailing bytes.");
     }
 
-    private static string Describe(JsonElement? value) => value is { } v ? $"a JSON {Kind(v)}" : "nothing";
+    private static string Describe(JsonElement? value) => value switch
+    {
+        null => "nothing",
+        { ValueKind: JsonValueKind.Array } array => $"a JSON array of {array.GetArrayLength()} values",
+        { } v => $"a JSON {Kind(v)}",
+    };
 
     private static string Kind(JsonElement value) => value.ValueKind.ToString().ToLowerInvariant();
 
