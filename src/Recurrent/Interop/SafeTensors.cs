@@ -8,6 +8,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Recurrent.Tensors;
@@ -93,6 +94,8 @@ public static class SafeTensors
                 {
                     if (item.Value is null)
                         throw new ArgumentException($"SafeTensors.Write: metadata key '{item.Key}' has a null value; safetensors metadata maps strings to strings.", nameof(metadata));
+                    if (!IsValidText(item.Key) || !IsValidText(item.Value))
+                        throw new ArgumentException($"SafeTensors.Write: metadata key or value for '{item.Key}' has an unpaired UTF-16 surrogate, which UTF-8 JSON cannot hold; fix the string.", nameof(metadata));
                     json.WriteString(item.Key, item.Value);
                 }
                 json.WriteEndObject();
@@ -133,8 +136,21 @@ public static class SafeTensors
             throw new ArgumentException($"SafeTensors.Write: tensor '{name}' (index {index}) is null; pass a tensor for every name.", "tensors");
         if (name == SafeTensorsHeader.MetadataKey)
             throw new ArgumentException($"SafeTensors.Write: tensor {index} is named '{name}', which the format reserves for metadata; rename the tensor.", "tensors");
+        if (!IsValidText(name))
+            throw new ArgumentException($"SafeTensors.Write: tensor name at index {index} has an unpaired UTF-16 surrogate, which UTF-8 JSON cannot hold; fix the name.", "tensors");
         if (!names.Add(name))
             throw new ArgumentException($"SafeTensors.Write: tensor name '{name}' (index {index}) appears more than once; names must be unique.", "tensors");
+    }
+
+    /// <summary>True when <paramref name="text"/> is well-formed UTF-16 (every surrogate paired).</summary>
+    private static bool IsValidText(string text)
+    {
+        for (int i = 0; i < text.Length;)
+        {
+            if (Rune.DecodeFromUtf16(text.AsSpan(i), out _, out int consumed) != OperationStatus.Done) return false;
+            i += consumed;
+        }
+        return true;
     }
 
     private static void WriteF32(Stream stream, ReadOnlySpan<float> values)

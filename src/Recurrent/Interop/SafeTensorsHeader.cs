@@ -38,6 +38,7 @@ internal sealed record SafeTensorsHeader(IReadOnlyList<SafeTensorsEntry> Entries
         }
         using (document)
         {
+            CheckEscapedStrings(header.Span, file);
             JsonElement root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 throw new RecurrentDataException($"{file}: the safetensors header is a JSON {Kind(root)}, expected an object mapping tensor names to entries; the file is damaged or not a safetensors file.");
@@ -74,6 +75,27 @@ internal sealed record SafeTensorsHeader(IReadOnlyList<SafeTensorsEntry> Entries
         while (Rune.DecodeFromUtf8(bytes[offset..], out _, out int consumed) == System.Buffers.OperationStatus.Done)
             offset += consumed;
         throw new RecurrentDataException($"{file}: the safetensors header is not valid UTF-8 (byte 0x{bytes[offset]:X2} at header offset {offset}); the file is damaged or not a safetensors file.");
+    }
+
+    /// <summary>
+    /// Valid UTF-8 can still spell an unpaired surrogate as an escape ("\ud800"), which is not Unicode text;
+    /// reject it here so reading names and strings later cannot fail.
+    /// </summary>
+    private static void CheckEscapedStrings(ReadOnlySpan<byte> header, string file)
+    {
+        var reader = new Utf8JsonReader(header, new JsonReaderOptions { MaxDepth = 64 });
+        while (reader.Read())
+        {
+            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName) || !reader.ValueIsEscaped) continue;
+            try
+            {
+                _ = reader.GetString();
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new RecurrentDataException($"{file}: the safetensors header has a string at header offset {reader.TokenStartIndex} whose escapes spell an unpaired UTF-16 surrogate, which is not valid text; the file is damaged.", e);
+            }
+        }
     }
 
     private static void ReadMetadata(JsonElement value, Dictionary<string, string> metadata, string file)

@@ -117,12 +117,26 @@ public sealed class SafeTensorsAtomicWriteTests : IDisposable
     }
 
     [Fact]
+    public void Write_NameWithUnpairedSurrogate_ThrowsArgumentException()
+    {
+        // A Fact, not a Theory row: test discovery would replace the lone surrogate before the test saw it.
+        string path = _folder.File("model.safetensors");
+        string halfAnEmoji = "😀"[..1];
+
+        var e = Assert.Throws<ArgumentException>(() => SafeTensors.Write(path, [new("w" + halfAnEmoji, Tensor.Zeros(1))]));
+
+        Assert.Contains("unpaired UTF-16 surrogate", e.Message);
+        Assert.Empty(_folder.Entries());
+    }
+
+    [Fact]
     public void Write_NullTensorOrMetadataValue_ThrowsArgumentException()
     {
         string path = _folder.File("model.safetensors");
 
         Assert.Throws<ArgumentException>(() => SafeTensors.Write(path, [new("a", null!)]));
         Assert.Throws<ArgumentException>(() => SafeTensors.Write(path, Tensors(1), new Dictionary<string, string> { ["k"] = null! }));
+        Assert.Throws<ArgumentException>(() => SafeTensors.Write(path, Tensors(1), new Dictionary<string, string> { ["k"] = "\udc00" }));
         Assert.Throws<ArgumentException>(() => SafeTensors.Write("", Tensors(1)));
         Assert.Empty(_folder.Entries());
     }

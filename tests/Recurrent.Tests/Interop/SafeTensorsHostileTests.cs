@@ -30,6 +30,9 @@ public sealed class SafeTensorsHostileTests : IDisposable
         { "truncated JSON", Header("""{"a":"""), "not valid JSON" },
         { "JSON followed by garbage", Header("{} x"), "not valid JSON" },
         { "deeply nested JSON", Header(new string('[', 5000) + new string(']', 5000)), "not valid JSON" },
+        { "escaped lone surrogate in a name", Header("""{"\ud800":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}""", 4), "unpaired UTF-16 surrogate" },
+        { "escaped lone surrogate in metadata", Header("""{"__metadata__":{"k":"\udc00x"}}"""), "unpaired UTF-16 surrogate" },
+        { "escaped lone surrogate in a field name", Header("""{"w":{"\ud83d":1,"dtype":"F32","shape":[],"data_offsets":[0,4]}}""", 4), "unpaired UTF-16 surrogate" },
         { "JSON array", Header("[1, 2]"), "header is a JSON array, expected an object" },
         { "JSON string", Header("\"abc\""), "header is a JSON string, expected an object" },
         { "JSON number", Header("12345678"), "header is a JSON number, expected an object" },
@@ -165,6 +168,22 @@ public sealed class SafeTensorsHostileTests : IDisposable
                 BitConverter.TryWriteBytes(bytes, (ulong)random.Next(0, bytes.Length - 7));
             Assert.Throws<RecurrentDataException>(() => SafeTensorsReader.Read(new MemoryStream(bytes), "noise.safetensors"));
         }
+    }
+
+    /// <summary>A stream that claims more bytes than it has, like a file truncated while it is read.</summary>
+    private sealed class ShrinkingStream(byte[] bytes, int missing) : MemoryStream(bytes)
+    {
+        public override long Length => base.Length + missing;
+    }
+
+    [Fact]
+    public void Read_FileShorterThanItsLengthWhileReading_ThrowsDataException()
+    {
+        byte[] bytes = File(Entry("w", "BF16", "[8]", "[0,16]"), U16(1, 2, 3, 4, 5, 6));
+
+        var e = Assert.Throws<RecurrentDataException>(() => SafeTensorsReader.Read(new ShrinkingStream(bytes, 4), "shrinking.safetensors"));
+
+        Assert.Contains("shrinking.safetensors: the file ended before its declared length", e.Message);
     }
 
     [Fact]
