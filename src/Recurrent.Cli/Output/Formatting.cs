@@ -28,12 +28,12 @@ public static class Formatting
         return ThreeDigits(value);
     }
 
-    /// <summary>A duration as "m:ss" below an hour and "h:mm:ss" from an hour on: 195 s → "3:15", 3723 s → "1:02:03".
+    /// <summary>A duration to the nearest second as "m:ss" below an hour and "h:mm:ss" from an hour on: 195 s → "3:15", 3723 s → "1:02:03".
     /// Negative durations print as "0:00"; NaN and infinities as "?".</summary>
     public static string Duration(double seconds)
     {
         if (double.IsNaN(seconds) || double.IsInfinity(seconds) || seconds > TimeSpan.MaxValue.TotalSeconds) return "?";
-        long whole = (long)Math.Floor(Math.Max(0, seconds));
+        long whole = (long)Math.Round(Math.Max(0, seconds), MidpointRounding.AwayFromZero);
         long hours = whole / 3600, minutes = whole / 60 % 60, secs = whole % 60;
         return hours > 0
             ? string.Create(Invariant, $"{hours}:{minutes:00}:{secs:00}")
@@ -86,7 +86,7 @@ public static class Formatting
 
     private static double RoundToThreeDigits(double value)
     {
-        int decimals = value >= 100 ? 0 : value >= 10 ? 1 : 2;
+        int decimals = value >= 100 ? 0 : value >= 10 ? 1 : value >= 1 ? 2 : 3;
         return Math.Round(value, decimals, MidpointRounding.AwayFromZero);
     }
 

@@ -32,6 +32,7 @@ public static class LossPlot
         AddLine(plot, "train", Finite(train.Select(p => (p.Step, p.Loss))), markerSize: 0);
         AddLine(plot, "valid", Finite(valid.Select(p => (p.Step, p.Loss))), markerSize: 6);
         Label(plot, title, "step", yLabel);
+        plot.ShowLegend(Alignment.UpperRight);
         Write(plot, path);
     }
 
@@ -51,11 +52,13 @@ public static class LossPlot
         var plot = new Plot();
         foreach (var (name, points) in series)
         {
+            ArgumentNullException.ThrowIfNull(points);
             var shown = logY ? points.Where(p => p.Y > 0).Select(p => (p.X, Math.Log10(p.Y))) : points;
             AddLine(plot, name, Finite(shown), markerSize: 5);
         }
         if (logY) plot.Axes.Left.TickGenerator = LogTicks();
         Label(plot, title, xLabel, yLabel);
+        plot.ShowLegend(Edge.Right); // beside the data: experiment lines can end anywhere
         Write(plot, path);
     }
 
@@ -79,7 +82,6 @@ public static class LossPlot
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
         if (!string.IsNullOrEmpty(title)) plot.Title(title);
-        plot.ShowLegend(Alignment.UpperRight);
     }
 
     // Ticks at whole powers of ten (the data holds log10 y), minor ticks at 2…9 × each power.
