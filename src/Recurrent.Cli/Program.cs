@@ -33,7 +33,7 @@ public static class Program
         }
         catch (Exception e) when (CliErrors.IsUsage(e))
         {
-            error.WriteLine($"rnn: {e.Message}");
+            error.WriteLine($"rnn: {CliErrors.Describe(e)}");
             if (parse.GetValue(verbose)) error.WriteLine(e);
             return ExitCodes.Usage;
         }

@@ -38,7 +38,10 @@ internal static class LmTrainCommand
             data, valid, validFraction, tokenizer, cell, layers, hidden, embed, dropout, batch, bptt, bpttBack,
         };
         common.AddTo(command);
-        command.SetAction((parse, cancel) =>
+        command.SetAction((parse, cancel) => Task.FromResult(Train(parse, cancel)));
+        return command;
+
+        int Train(ParseResult parse, CancellationToken cancel)
         {
             CommonOptions.ApplyThreads(parse.GetValue(common.Threads));
             string? resume = parse.GetValue(common.Resume);
@@ -52,7 +55,12 @@ internal static class LmTrainCommand
                 saved = Training.RunFiles.ReadJsonObject(Path.Combine(runDir, RunFiles.Config))["training"]?.AsObject()
                     ?? throw new Recurrent.RecurrentDataException($"{Path.Combine(runDir, RunFiles.Config)}: the 'training' section is missing, so the run cannot be resumed.");
             }
-            else runDir = parse.GetValue(common.Out) ?? Path.Combine("runs", $"lm-{DateTime.Now:yyyyMMdd-HHmmss}");
+            else
+            {
+                runDir = parse.GetValue(common.Out) ?? Path.Combine("runs", $"lm-{DateTime.Now:yyyyMMdd-HHmmss}");
+                if (File.Exists(Path.Combine(runDir, RunFiles.Config)) || File.Exists(Path.Combine(runDir, RunFiles.Trainer)))
+                    throw new ArgumentException($"--out {runDir}: that folder already holds a run; continue it with --resume {runDir}, or choose another --out.");
+            }
 
             T Pick<T>(Option<T?> option, string key, T fallback) where T : struct => parse.GetValue(option) ?? (saved?[key] is JsonNode n ? n.GetValue<T>() : fallback);
             string? PickText(Option<string?> option, string key) => parse.GetValue(option) ?? saved?[key]?.GetValue<string>();
@@ -63,7 +71,21 @@ internal static class LmTrainCommand
             double fraction = Pick(validFraction, "valid_fraction", 0.05);
             if (!(fraction > 0 && fraction <= 0.5)) throw new ArgumentException($"--valid-fraction must be in (0, 0.5]; got {fraction}.");
 
-            using var display = TrainingDisplays.Create(bitsPerToken: (PickText(tokenizer, "tokenizer") ?? "char") == "char");
+            string tokenizerName = PickText(tokenizer, "tokenizer") ?? "char";
+            TokenizerKind kind = tokenizerName switch
+            {
+                "char" => TokenizerKind.Character,
+                "word" => TokenizerKind.Word,
+                _ => throw new ArgumentException($"--tokenizer must be char or word; got '{tokenizerName}'."),
+            };
+            CellKind cellKind = ParseCell(PickText(cell, "cell") ?? DefaultCell);
+            int embedSize = Pick(embed, "embed", DefaultEmbed), hiddenSize = Pick(hidden, "hidden", DefaultHidden), layerCount = Pick(layers, "layers", DefaultLayers);
+            float dropoutRate = Pick(dropout, "dropout", DefaultDropout);
+            if (embedSize < 1 || hiddenSize < 1 || layerCount < 1)
+                throw new ArgumentException($"--embed, --hidden and --layers must be ≥ 1; got {embedSize}, {hiddenSize}, {layerCount}.");
+            if (!(dropoutRate >= 0 && dropoutRate < 1)) throw new ArgumentException($"--dropout must be in [0, 1); got {dropoutRate}.");
+
+            using var display = TrainingDisplays.Create(bitsPerToken: kind == TokenizerKind.Character);
             string text = dataPath is null ? BundledSample.Read(display.Message) : TextFile.ReadUtf8(dataPath);
             string validText;
             if (validPath is not null) validText = TextFile.ReadUtf8(validPath);
@@ -79,29 +101,10 @@ internal static class LmTrainCommand
                 model = LoadForResume(runDir);
             else
             {
-                TokenizerKind kind = (PickText(tokenizer, "tokenizer") ?? "char") switch
-                {
-                    "char" => TokenizerKind.Character,
-                    "word" => TokenizerKind.Word,
-                    var other => throw new ArgumentException($"--tokenizer must be char or word; got '{other}'."),
-                };
-                ITokenizer tok = Tokenizers.Create(kind);
-                Vocabulary vocabulary = Vocabulary.Build(tok.Split(text));
-                var shape = new LanguageModelShape(vocabulary.Count, ParseCell(PickText(cell, "cell") ?? DefaultCell),
-                    Pick(embed, "embed", DefaultEmbed), Pick(hidden, "hidden", DefaultHidden), Pick(layers, "layers", DefaultLayers), Pick(dropout, "dropout", DefaultDropout));
-                var config = new LanguageModelConfig(kind, vocabulary, shape);
-                model = new LanguageModel(config, new LanguageModelNetwork(shape, new Rng(options.Seed)));
-                Directory.CreateDirectory(runDir);
-                JsonObject training = TrainingOptionsBinder.ToJson(options);
-                training["data"] = dataPath is null ? null : Path.GetFullPath(dataPath);
-                training["valid"] = validPath is null ? null : Path.GetFullPath(validPath);
-                training["valid_fraction"] = fraction;
-                training["batch"] = settings.BatchSize;
-                training["bptt"] = settings.Bptt;
-                training["bptt_back"] = settings.BpttBack;
-                RunFiles.WriteJsonAtomic(Path.Combine(runDir, RunFiles.Config), config.ToJson(training));
+                Vocabulary vocabulary = Vocabulary.Build(Tokenizers.Create(kind).Split(text));
+                var shape = new LanguageModelShape(vocabulary.Count, cellKind, embedSize, hiddenSize, layerCount, dropoutRate);
+                model = new LanguageModel(new LanguageModelConfig(kind, vocabulary, shape), new LanguageModelNetwork(shape, new Rng(options.Seed)));
             }
-
             int[] trainIds = model.Encode(text, out _);
             int[] validIds = model.Encode(validText, out int unknown);
             double charactersPerToken = (double)CountCharacters(validText) / Math.Max(1, validIds.Length);
@@ -109,6 +112,20 @@ internal static class LmTrainCommand
                 (unknown > 0 ? $"; {unknown} validation tokens unknown" : "") +
                 $"; {model.Network.NamedParameters().Sum(p => (long)p.Parameter.Value.Length):N0} parameters; run folder {runDir}");
             var task = new LanguageModelTask(model, trainIds, validIds, charactersPerToken, settings);
+            if (saved is null)
+            {
+                // Everything is checked: only now does the run folder get its first file.
+                Directory.CreateDirectory(runDir);
+                JsonObject training = TrainingOptionsBinder.ToJson(options);
+                training["tokenizer"] = tokenizerName;
+                training["data"] = dataPath is null ? null : Path.GetFullPath(dataPath);
+                training["valid"] = validPath is null ? null : Path.GetFullPath(validPath);
+                training["valid_fraction"] = fraction;
+                training["batch"] = settings.BatchSize;
+                training["bptt"] = settings.Bptt;
+                training["bptt_back"] = settings.BpttBack;
+                RunFiles.WriteJsonAtomic(Path.Combine(runDir, RunFiles.Config), model.Config.ToJson(training));
+            }
             var trainer = new Trainer(task, options, runDir, display.Observer);
             if (saved is not null) trainer.Resume();
             try
@@ -122,8 +139,7 @@ internal static class LmTrainCommand
                 display.SavePlot(runDir);
             }
             return ExitCodes.Success;
-        });
-        return command;
+        }
     }
 
     private static LanguageModel LoadForResume(string runDir)
