@@ -106,7 +106,7 @@ public sealed class Trainer
             tape.Backward(loss);
             float norm = _options.Clip > 0
                 ? GradientClipping.ClipByGlobalNorm(_parameters.Select(p => p.Parameter), _options.Clip)
-                : GradientClipping.ClipByGlobalNorm(_parameters.Select(p => p.Parameter), float.PositiveInfinity);
+                : GradientClipping.ClipByGlobalNorm(_parameters.Select(p => p.Parameter), float.MaxValue); // measures only
             if (!float.IsFinite(norm)) Fail($"the gradient norm is {norm}");
             _optimizer.Step();
             tape.Reset();
@@ -143,7 +143,12 @@ public sealed class Trainer
             }
         }
         _state.ElapsedSeconds = elapsedBefore + clock.Elapsed.TotalSeconds;
-        if (_state.LastCheckpointStep != _state.Step) EvaluateAndCheckpoint();
+        // A stop by request saves where it is without evaluating, so resuming reproduces an uninterrupted run.
+        if (_state.LastCheckpointStep != _state.Step)
+        {
+            if (cancel.IsCancellationRequested) WriteCheckpoint();
+            else EvaluateAndCheckpoint();
+        }
         _observer.OnMessage($"finished after {_state.Step} steps: {stopReason}; best {_task.PrimaryMetric} {_state.BestMetric:F4} at step {_state.BestStep}");
         return new TrainingSummary(_state.Step, _state.ElapsedSeconds, _state.BestMetric, _state.BestStep, stopReason);
     }

@@ -1,0 +1,120 @@
+using System.Text.Json;
+using Recurrent.Cli;
+
+namespace Recurrent.Tests.Cli;
+
+[Collection(GlobalStateCollection.Name)]
+public sealed class LmCliTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "recurrent-lmcli-" + Guid.NewGuid().ToString("N"));
+
+    public LmCliTests() => Directory.CreateDirectory(_root);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = Program.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private string File_(string name, byte[] bytes)
+    {
+        string path = Path.Combine(_root, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    private string Text(string name, string text) => File_(name, System.Text.Encoding.UTF8.GetBytes(text));
+
+    private static void AssertUsageError(string expectedInMessage, params string[] args)
+    {
+        var (code, _, error) = Run(args);
+        Assert.True(code == 2, $"exit code {code}, stderr: {error}");
+        Assert.Contains(expectedInMessage, error);
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    [Fact]
+    public void Train_MissingFile_ExitsTwoNamingIt() => AssertUsageError("nope.txt", "lm", "train", "--data", "nope.txt", "--out", "x");
+
+    [Fact]
+    public void Train_EmptyFile_ExitsTwoNamingIt()
+    {
+        string path = Text("empty.txt", "");
+        AssertUsageError("empty.txt", "lm", "train", "--data", path, "--out", Path.Combine(_root, "r"));
+    }
+
+    [Fact]
+    public void Train_NotUtf8_ExitsTwoWithLineAndColumn()
+    {
+        string path = File_("latin1.txt", [(byte)'o', (byte)'k', (byte)'\n', (byte)'c', (byte)'a', (byte)'f', 0xE9, (byte)'\n']);
+        AssertUsageError("line 2 of the data is not valid UTF-8 (byte 0xE9 at column 4)", "lm", "train", "--data", path, "--out", Path.Combine(_root, "r"));
+        Assert.False(Directory.Exists(Path.Combine(_root, "r")), "nothing may be written for bad input");
+    }
+
+    [Fact]
+    public void Train_TextShorterThanOneBatch_ExitsTwoSayingWhatToDo()
+    {
+        string path = Text("short.txt", "just a few characters here");
+        AssertUsageError("batch size", "lm", "train", "--data", path, "--out", Path.Combine(_root, "r"));
+        Assert.False(Directory.Exists(Path.Combine(_root, "r")));
+    }
+
+    [Theory]
+    [InlineData("--lr", "-1", "--lr")]
+    [InlineData("--lr", "fast", "--lr")]
+    [InlineData("--cell", "banana", "--cell")]
+    [InlineData("--steps", "0", "--steps")]
+    [InlineData("--dropout", "1.5", "--dropout")]
+    [InlineData("--bptt-back", "3", "--bptt-back")]
+    public void Train_BadOptionValue_ExitsTwoNamingTheOption(string option, string value, string named)
+    {
+        string path = Text("ok.txt", string.Concat(Enumerable.Repeat("some text to train on. ", 200)));
+        AssertUsageError(named, "lm", "train", "--data", path, "--out", Path.Combine(_root, "r"), option, value);
+    }
+
+    [Fact]
+    public void Train_ExistingRunFolder_IsNeverOverwritten()
+    {
+        string path = Text("ok.txt", string.Concat(Enumerable.Repeat("some text to train on. ", 200)));
+        string dir = Path.Combine(_root, "run");
+        var (code, _, error) = Run("lm", "train", "--data", path, "--out", dir, "--steps", "5", "--eval-every", "5", "--hidden", "16", "--embed", "8", "--batch", "4", "--bptt", "16");
+        Assert.True(code == 0, error);
+        byte[] config = File.ReadAllBytes(Path.Combine(dir, "config.json"));
+        AssertUsageError("--resume", "lm", "train", "--data", path, "--out", dir, "--steps", "5");
+        Assert.Equal(config, File.ReadAllBytes(Path.Combine(dir, "config.json")));
+    }
+
+    [Fact]
+    public void TrainSampleEval_EndToEnd_WritesTheRunFolderAndJson()
+    {
+        string path = Text("corpus.txt", string.Concat(Enumerable.Repeat(Tasks.LanguageModelTrainingTests.Corpus, 20)));
+        string dir = Path.Combine(_root, "run");
+        var (code, _, error) = Run("lm", "train", "--data", path, "--out", dir, "--steps", "30", "--eval-every", "15", "--hidden", "32", "--embed", "16", "--batch", "8", "--bptt", "32");
+        Assert.True(code == 0, error);
+        foreach (string file in new[] { "config.json", "model.safetensors", "trainer.json", "metrics.jsonl", "loss.png" })
+            Assert.True(File.Exists(Path.Combine(dir, file)), $"{file} missing from the run folder");
+
+        var (sampleCode, sample, sampleError) = Run("lm", "sample", "--model", dir, "--length", "40", "--seed", "3", "--prime", "the ");
+        Assert.True(sampleCode == 0, sampleError);
+        Assert.StartsWith("the ", sample);
+        Assert.Equal(sample, Run("lm", "sample", "--model", dir, "--length", "40", "--seed", "3", "--prime", "the ").Out);
+
+        var (evalCode, json, evalError) = Run("lm", "eval", "--model", dir, "--data", path, "--json");
+        Assert.True(evalCode == 0, evalError);
+        using var doc = JsonDocument.Parse(json);
+        foreach (string field in new[] { "loss", "bpc", "perplexity", "tokens", "unknown" })
+            Assert.True(doc.RootElement.TryGetProperty(field, out _), $"eval --json lacks '{field}'");
+        double loss = doc.RootElement.GetProperty("loss").GetDouble();
+        Assert.Equal(loss / Math.Log(2), doc.RootElement.GetProperty("bpc").GetDouble(), 4);
+    }
+
+    [Fact]
+    public void Sample_MissingModelFolder_ExitsTwo() => AssertUsageError("model folder not found", "lm", "sample", "--model", "/no/such/model");
+}
