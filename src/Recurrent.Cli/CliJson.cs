@@ -26,7 +26,23 @@ internal sealed record SampleResult(
     [property: JsonPropertyName("prime")] string Prime,
     [property: JsonPropertyName("text")] string Text);
 
+/// <summary>A line of <c>rnn bench train|infer --json</c>.</summary>
+internal sealed record ModelBenchResult(
+    [property: JsonPropertyName("config")] string Config,
+    [property: JsonPropertyName("threads")] int Threads,
+    [property: JsonPropertyName("tokens_per_s")] double TokensPerSecond,
+    [property: JsonPropertyName("gflops")] double Gflops,
+    [property: JsonPropertyName("peak_rss_mib")] double PeakRssMib);
+
+/// <summary><c>rnn bench generate --json</c>.</summary>
+internal sealed record GenerateBenchResult(
+    [property: JsonPropertyName("config")] string Config,
+    [property: JsonPropertyName("threads")] int Threads,
+    [property: JsonPropertyName("us_per_token")] double UsPerToken);
+
 [JsonSerializable(typeof(GemmResult))]
+[JsonSerializable(typeof(GenerateBenchResult))]
+[JsonSerializable(typeof(ModelBenchResult))]
 [JsonSerializable(typeof(LmEvalResult))]
 [JsonSerializable(typeof(SampleResult))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -12,7 +12,55 @@ internal static class BenchCommand
     {
         var bench = new Command("bench", "Measure this machine's speed: GEMM now, training and generation later.");
         bench.Subcommands.Add(CreateGemm());
+        bench.Subcommands.Add(CreateModel("train", "Training speed: forward + backward + Adam step with cross-entropy (median of 5 batches after warm-up).", train: true));
+        bench.Subcommands.Add(CreateModel("infer", "Inference speed: forward only (median of 5 batches after warm-up).", train: false));
+        bench.Subcommands.Add(CreateGenerate());
         return bench;
+    }
+
+    private static Command CreateGenerate()
+    {
+        var threads = CommonOptions.Threads();
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var command = new Command("generate", "Generation speed: the charlm-lstm model (Embedding 96×128, LSTM 2×512, Linear 512→96), batch 1, one token at a time with sampling.") { threads, json };
+        command.SetAction(parse =>
+        {
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            double microseconds = GenerateBenchmark.MicrosecondsPerToken();
+            var result = new GenerateBenchResult("charlm-lstm", Parallelism.ThreadCount, Math.Round(microseconds, 2));
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(result, CliJsonContext.Default.GenerateBenchResult));
+            else output.WriteLine($"charlm-lstm generate, {result.Threads} thread(s): {result.UsPerToken:F1} µs per token");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command CreateModel(string name, string description, bool train)
+    {
+        var config = new Option<string>("--config")
+        {
+            Description = $"One of {string.Join(", ", BenchConfig.All.Select(c => c.Name))}.",
+            DefaultValueFactory = _ => "charlm-lstm",
+        };
+        var threads = CommonOptions.Threads();
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var command = new Command(name, description) { config, threads, json };
+        command.SetAction(parse =>
+        {
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            BenchConfig c = BenchConfig.Find(parse.GetValue(config)!);
+            var model = new BenchModel(c);
+            double seconds = TrainBenchmark.MedianSecondsPerBatch(train ? model.TrainStep : model.InferStep);
+            double tokensPerSecond = model.TokensPerBatch / seconds;
+            double gflops = tokensPerSecond * (train ? c.TrainFlopsPerToken : c.ForwardFlopsPerToken) / 1e9;
+            var result = new ModelBenchResult(c.Name, Parallelism.ThreadCount, Math.Round(tokensPerSecond, 1), Math.Round(gflops, 2), Math.Round(TrainBenchmark.PeakRssMib(), 1));
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(result, CliJsonContext.Default.ModelBenchResult));
+            else output.WriteLine($"{c.Name} {name}, {result.Threads} thread(s): {result.TokensPerSecond:N0} tokens/s, {result.Gflops:F1} GFLOP/s, peak RSS {result.PeakRssMib:F0} MiB");
+            return ExitCodes.Success;
+        });
+        return command;
     }
 
     private static Command CreateGemm()

@@ -13,9 +13,9 @@ namespace Recurrent.Cli.Commands;
 internal static class LmTrainCommand
 {
     /// <summary>Defaults chosen to give a recognisably English model on the bundled text in about five minutes on 2 cores.</summary>
-    public static readonly TrainOptions Defaults = new(minutes: 5, learningRate: 3e-3f, evalEvery: 100, schedule: ScheduleKind.Cosine, warmupSteps: 20);
+    public static readonly TrainOptions Defaults = new(minutes: 5, learningRate: 3e-3f, evalEvery: 500, schedule: ScheduleKind.Cosine, warmupSteps: 20);
     public const string DefaultCell = "lstm";
-    public const int DefaultLayers = 1, DefaultHidden = 512, DefaultEmbed = 64, DefaultBatch = 64, DefaultBptt = 100;
+    public const int DefaultLayers = 1, DefaultHidden = 512, DefaultEmbed = 64, DefaultBatch = 32, DefaultBptt = 64;
     public const float DefaultDropout = 0f;
 
     public static Command Create()

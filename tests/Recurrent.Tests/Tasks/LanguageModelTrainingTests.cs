@@ -145,12 +145,13 @@ public sealed class LanguageModelTrainingTests : IDisposable
         float[] logits = [0, 0, 0, 0, 5f, 4f, 1f, -3f];
         var probabilities = new float[8];
         var order = new int[8];
+        var keys = new float[8];
         var rng = new Rng(3);
         for (int i = 0; i < 200; i++)
         {
-            Assert.InRange(TextGenerator.Pick((float[])logits.Clone(), new SampleOptions(topK: 2, temperature: 1f), rng, probabilities, order), 4, 5);
-            Assert.Equal(4, TextGenerator.Pick((float[])logits.Clone(), new SampleOptions(topP: 0.5f, temperature: 1f), rng, probabilities, order));
+            Assert.InRange(TextGenerator.Pick((float[])logits.Clone(), new SampleOptions(topK: 2, temperature: 1f), rng, probabilities, order, keys), 4, 5);
+            Assert.Equal(4, TextGenerator.Pick((float[])logits.Clone(), new SampleOptions(topP: 0.5f, temperature: 1f), rng, probabilities, order, keys));
         }
-        Assert.Equal(4, TextGenerator.Pick((float[])logits.Clone(), new SampleOptions(temperature: 0f), rng, probabilities, order));
+        Assert.Equal(4, TextGenerator.Pick((float[])logits.Clone(), new SampleOptions(temperature: 0f), rng, probabilities, order, keys));
     }
 }

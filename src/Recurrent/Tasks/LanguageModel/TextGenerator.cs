@@ -1,7 +1,6 @@
 // Generation from a language model, one token at a time: temperature, top-k and nucleus (top-p) sampling,
 // greedy at temperature 0. Reserved tokens (<pad>, <unk>, <bos>, <eos>) are never generated. The same seed
 // gives the same text.
-using Recurrent.Autograd;
 using Recurrent.Data;
 using Recurrent.Tensors;
 
@@ -36,33 +35,24 @@ public static class TextGenerator
     /// </summary>
     public static IEnumerable<string> Generate(LanguageModel model, string prime, SampleOptions options)
     {
-        var network = model.Network;
-        var rng = new Rng(options.Seed);
         int[] primeIds = model.Encode(prime.Length > 0 ? prime : "\n", out _);
-        if (primeIds.Length == 0) primeIds = [model.Vocabulary.IdOf(model.Tokenizer.Split("\n").FirstOrDefault() ?? "\n")];
-        using var tape = new Tape { Training = false };
-        using var noGrad = tape.NoGrad();
-        var (logits, final) = network.Forward(tape, primeIds, primeIds.Length, 1, null, null);
-        int v = network.Shape.VocabularySize;
+        if (primeIds.Length == 0) primeIds = [model.Vocabulary.IdOf("\n")];
+        var decoder = new StreamingDecoder(model.Network);
+        int v = model.Network.Shape.VocabularySize;
         var row = new float[v];
-        logits.Value.Span.Slice((primeIds.Length - 1) * v, v).CopyTo(row);
-        CarriedState state = CarriedState.CopyOf(final);
-        tape.Reset();
-        var probabilities = new float[v];
-        var order = new int[v];
+        foreach (int id in primeIds) decoder.Step(id, row);
+        var sampler = new TokenSampler(v, options);
         for (int i = 0; i < options.Length; i++)
         {
-            int next = Pick(row, options, rng, probabilities, order);
+            int next = sampler.Next(row);
             yield return model.Tokenizer.Join([model.Vocabulary[next]]);
-            (logits, final) = network.Forward(tape, [next], 1, 1, state.AsState(), null);
-            logits.Value.Span.CopyTo(row);
-            state = CarriedState.CopyOf(final);
-            tape.Reset();
+            decoder.Step(next, row);
         }
     }
 
     /// <summary>Chooses the next token from logits: greedy, or sampled after temperature, top-k and top-p.</summary>
-    internal static int Pick(float[] logits, SampleOptions o, Rng rng, float[] probabilities, int[] order)
+    /// <remarks><paramref name="logits"/> is modified (reserved tokens masked).</remarks>
+    internal static int Pick(float[] logits, SampleOptions o, Rng rng, float[] probabilities, int[] order, float[] keys)
     {
         int v = logits.Length;
         for (int id = 0; id < Vocabulary.ReservedCount && id < v; id++) logits[id] = float.NegativeInfinity;
@@ -74,17 +64,22 @@ public static class TextGenerator
         }
         for (int i = 0; i < v; i++) probabilities[i] = logits[i] / o.Temperature;
         Softmax.Rows(probabilities, probabilities, 1, v);
+        int keep = v;
         for (int i = 0; i < v; i++) order[i] = i;
-        // Most probable first (ties by id, so the result does not depend on the sort's stability).
-        Array.Sort(order, (a, b) => probabilities[b] != probabilities[a] ? probabilities[b].CompareTo(probabilities[a]) : a.CompareTo(b));
-        int keep = o.TopK > 0 ? Math.Min(o.TopK, v) : v;
-        if (o.TopP < 1)
+        if (o.TopK > 0 || o.TopP < 1)
         {
-            double cumulative = 0;
-            for (int i = 0; i < keep; i++)
+            // Most probable first; only needed when the tail is cut.
+            for (int i = 0; i < v; i++) keys[i] = -probabilities[i];
+            Array.Sort(keys, order);
+            if (o.TopK > 0) keep = Math.Min(o.TopK, v);
+            if (o.TopP < 1)
             {
-                cumulative += probabilities[order[i]];
-                if (cumulative >= o.TopP) { keep = i + 1; break; }
+                double cumulative = 0;
+                for (int i = 0; i < keep; i++)
+                {
+                    cumulative += probabilities[order[i]];
+                    if (cumulative >= o.TopP) { keep = i + 1; break; }
+                }
             }
         }
         double total = 0;
@@ -97,4 +92,23 @@ public static class TextGenerator
         }
         return order[keep - 1];
     }
+}
+
+/// <summary>Draws tokens from logits with fixed options and a seeded generator; no allocation per draw.</summary>
+public sealed class TokenSampler
+{
+    private readonly SampleOptions _options;
+    private readonly Rng _rng;
+    private readonly float[] _probabilities, _keys;
+    private readonly int[] _order;
+
+    public TokenSampler(int vocabularySize, SampleOptions options)
+    {
+        _options = options;
+        _rng = new Rng(options.Seed);
+        (_probabilities, _keys, _order) = (new float[vocabularySize], new float[vocabularySize], new int[vocabularySize]);
+    }
+
+    /// <summary>The next token for <paramref name="logits"/> [V] (modified: reserved tokens are masked).</summary>
+    public int Next(float[] logits) => TextGenerator.Pick(logits, _options, _rng, _probabilities, _order, _keys);
 }

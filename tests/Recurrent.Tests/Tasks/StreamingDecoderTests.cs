@@ -1,0 +1,45 @@
+using Recurrent.Autograd;
+using Recurrent.Nn;
+using Recurrent.Tasks.LanguageModel;
+using Recurrent.Tensors;
+
+namespace Recurrent.Tests.Tasks;
+
+public sealed class StreamingDecoderTests
+{
+    [Theory]
+    [InlineData(CellKind.RnnTanh, 1)]
+    [InlineData(CellKind.RnnRelu, 2)]
+    [InlineData(CellKind.Lstm, 2)]
+    [InlineData(CellKind.Gru, 2)]
+    [InlineData(CellKind.GruOriginal, 1)]
+    public void StreamingDecoder_MatchesTheFusedForwardPass(CellKind cell, int layers)
+    {
+        var network = new LanguageModelNetwork(new LanguageModelShape(40, cell, 12, 150, layers, 0f), new Rng(4));
+        int[] tokens = [5, 9, 17, 39, 4, 4, 22, 30];
+        using var tape = new Tape { Training = false };
+        using var _ = tape.NoGrad();
+        var (logits, _) = network.Forward(tape, tokens, tokens.Length, 1, null, null);
+        var decoder = new StreamingDecoder(network);
+        var row = new float[40];
+        for (int t = 0; t < tokens.Length; t++)
+        {
+            decoder.Step(tokens[t], row);
+            TestData.AssertClose(logits.Value.Span.Slice(t * 40, 40), row, 2e-5, 1e-4, $"{cell} step {t}:");
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 0)]
+    [InlineData(300, 513)]
+    [InlineData(2048, 512)]
+    public void Gemv_MatchesReference(int m, int k)
+    {
+        float[] w = TestData.Uniform(m * k, 1), x = TestData.Uniform(k, 2);
+        float[] expected = TestData.Uniform(m, 3), actual = (float[])expected.Clone();
+        Gemv.Reference(w, m, k, x, expected, accumulate: true);
+        Gemv.Multiply(w, m, k, x, actual, accumulate: true);
+        TestData.AssertClose(expected, actual, 1e-5 * (k + 1), 1e-5);
+    }
+}
