@@ -114,9 +114,14 @@ public sealed class BenchModel
 /// <summary>Runs a benchmark: warm-up, then the median of timed rounds.</summary>
 public static class TrainBenchmark
 {
-    public static double MedianSecondsPerBatch(Action step, int warmup = 2, int rounds = 5)
+    /// <summary>
+    /// Warms up for at least <paramref name="warmupSeconds"/> (and 2 batches) so the JIT has produced its
+    /// optimised code, then returns the median of <paramref name="rounds"/> timed batches.
+    /// </summary>
+    public static double MedianSecondsPerBatch(Action step, double warmupSeconds = 3, int rounds = 7)
     {
-        for (int i = 0; i < warmup; i++) step();
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; i < 2 || warm.Elapsed.TotalSeconds < warmupSeconds; i++) step();
         var times = new double[rounds];
         for (int r = 0; r < rounds; r++)
         {

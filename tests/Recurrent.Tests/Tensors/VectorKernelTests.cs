@@ -79,4 +79,45 @@ public sealed class VectorKernelTests
         Softmax.LogRows(x, x, 5, 33);
         TestData.AssertBitIdentical(y, x);
     }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void FastActivations_EveryLength_MatchDoublePrecision(int n)
+    {
+        float[] x = TestData.Uniform(n, n + 11, 12f);
+        float[] y = new float[n];
+        FastActivations.Exp(x, y);
+        for (int i = 0; i < n; i++) Assert.True(Math.Abs(y[i] / Math.Exp(x[i]) - 1) < 3e-7, $"exp({x[i]}) = {y[i]}");
+        FastActivations.Sigmoid(x, y);
+        for (int i = 0; i < n; i++) Assert.True(Math.Abs(y[i] - 1 / (1 + Math.Exp(-x[i]))) < 2e-7, $"sigmoid({x[i]}) = {y[i]}");
+        FastActivations.Tanh(x, y);
+        for (int i = 0; i < n; i++) Assert.True(Math.Abs(y[i] - Math.Tanh(x[i])) < 2e-7, $"tanh({x[i]}) = {y[i]}");
+    }
+
+    [Fact]
+    public void FastActivations_ExtremeInputs_StayFinite()
+    {
+        float[] x = [-1e30f, -100f, -88.5f, -20f, 0f, 20f, 88.5f, 100f, 1e30f];
+        float[] y = new float[x.Length];
+        FastActivations.Sigmoid(x, y);
+        Assert.All(y, v => Assert.InRange(v, 0f, 1f));
+        FastActivations.Tanh(x, y);
+        Assert.All(y, v => Assert.InRange(v, -1f, 1f));
+        Assert.Equal(-1f, y[0]);
+        Assert.Equal(1f, y[^1]);
+    }
+
+    [Fact]
+    public void FastActivations_ResultDoesNotDependOnPosition()
+    {
+        float[] x = TestData.Uniform(37, 5, 6f);
+        float[] whole = new float[37];
+        FastActivations.Tanh(x, whole);
+        for (int i = 0; i < 37; i++)
+        {
+            float[] one = new float[1];
+            FastActivations.Tanh(x.AsSpan(i, 1), one);
+            Assert.Equal(whole[i], one[0]);
+        }
+    }
 }

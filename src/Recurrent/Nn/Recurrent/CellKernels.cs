@@ -1,6 +1,6 @@
 // The per-step gate math of each cell, forward and backward, over the B rows of one time step:
-// the fast path. Forward passes go through TensorPrimitives (vectorised sigmoid/tanh over each gate
-// block); backward passes are plain arithmetic in Vector256 loops with scalar tails. CellKernelsReference
+// the fast path. Forward passes use FastActivations (vectorised sigmoid/tanh over each gate block) and
+// TensorPrimitives for the products; backward passes are plain arithmetic in Vector256 loops with scalar tails. CellKernelsReference
 // holds the same math in scalar code and is the spec these are tested against (CellKernelsTests).
 // Legend: B batch rows, H hidden size; gate blocks are rows of width H in PyTorch's order (LSTM i, f, g, o;
 // GRU r, z, n). Inactive rows (past a sequence's end) keep their state and pass gradients through.
@@ -8,6 +8,7 @@
 //   GRU:  n = tanh(a_n + r⊙hn), h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
 //   GRU (original): n = tanh(a_n + W_hn (r⊙h) + b_hn)
 using System.Runtime.Intrinsics;
+using Recurrent.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Recurrent.Nn;
@@ -25,7 +26,7 @@ internal static class CellKernels
             Span<float> a = gates.Slice(b * h, h), hn = hNext.Slice(b * h, h);
             if (!active[b]) { hPrev.Slice(b * h, h).CopyTo(hn); continue; }
             if (relu) TensorPrimitives.Max(a, 0f, a);
-            else TensorPrimitives.Tanh(a, a);
+            else FastActivations.Tanh(a, a);
             a.CopyTo(hn);
         }
     }
@@ -73,13 +74,13 @@ internal static class CellKernels
                 continue;
             }
             Span<float> g4 = gates.Slice(b * 4 * h, 4 * h);
-            TensorPrimitives.Sigmoid(g4[..(2 * h)], g4[..(2 * h)]);           // i, f
-            TensorPrimitives.Tanh(g4.Slice(2 * h, h), g4.Slice(2 * h, h));     // g
-            TensorPrimitives.Sigmoid(g4.Slice(3 * h, h), g4.Slice(3 * h, h));  // o
+            FastActivations.Sigmoid(g4[..(2 * h)], g4[..(2 * h)]);           // i, f
+            FastActivations.Tanh(g4.Slice(2 * h, h), g4.Slice(2 * h, h));     // g
+            FastActivations.Sigmoid(g4.Slice(3 * h, h), g4.Slice(3 * h, h));  // o
             Span<float> tc = tanhC.Slice(o, h);
             TensorPrimitives.Multiply(g4.Slice(h, h), cPrev.Slice(o, h), cn);          // f⊙c
             TensorPrimitives.MultiplyAdd(g4[..h], g4.Slice(2 * h, h), cn, cn);          // + i⊙g
-            TensorPrimitives.Tanh(cn, tc);
+            FastActivations.Tanh(cn, tc);
             TensorPrimitives.Multiply(g4.Slice(3 * h, h), tc, hn);                      // o⊙tanh(c')
         }
     }
@@ -122,12 +123,14 @@ internal static class CellKernels
             }
             for (; j < h; j++)
             {
-                float dC = dcr[j] + dhr[j] * og[j] * (1f - tc[j] * tc[j]);
-                dcp[j] = dC * f[j];
-                dI[j] = dC * g[j] * i[j] * (1f - i[j]);
-                dF[j] = dC * cp[j] * f[j] * (1f - f[j]);
-                dG[j] = dC * i[j] * (1f - g[j] * g[j]);
-                dO[j] = dhr[j] * tc[j] * og[j] * (1f - og[j]);
+                // Read every activation first: the gradients may be written over them (in place).
+                float vi = i[j], vf = f[j], vg = g[j], vo = og[j];
+                float dC = dcr[j] + dhr[j] * vo * (1f - tc[j] * tc[j]);
+                dcp[j] = dC * vf;
+                dI[j] = dC * vg * vi * (1f - vi);
+                dF[j] = dC * cp[j] * vf * (1f - vf);
+                dG[j] = dC * vi * (1f - vg * vg);
+                dO[j] = dhr[j] * tc[j] * vo * (1f - vo);
             }
         }
     }
@@ -145,11 +148,11 @@ internal static class CellKernels
             ReadOnlySpan<float> h3 = hh.Slice(b * 3 * h, 3 * h);
             Span<float> rz = p3[..(2 * h)], n = p3.Slice(2 * h, h);
             TensorPrimitives.Add(rz, h3[..(2 * h)], rz);
-            TensorPrimitives.Sigmoid(rz, rz);
+            FastActivations.Sigmoid(rz, rz);
             ReadOnlySpan<float> hn = h3.Slice(2 * h, h);
             hn.CopyTo(hnSave.Slice(o, h));
             TensorPrimitives.MultiplyAdd(rz[..h], hn, n, n);        // a_n + r⊙hn
-            TensorPrimitives.Tanh(n, n);
+            FastActivations.Tanh(n, n);
             MixUpdate(p3.Slice(h, h), n, hPrev.Slice(o, h), hNextRow);
         }
     }
@@ -197,12 +200,14 @@ internal static class CellKernels
             }
             for (; j < h; j++)
             {
-                dhp[j] = d[j] * z[j];
-                float dAn = d[j] * (1f - z[j]) * (1f - n[j] * n[j]);
-                float dAr = dAn * hnr[j] * r[j] * (1f - r[j]);
-                float dAz = d[j] * (hp[j] - n[j]) * z[j] * (1f - z[j]);
+                // Read every activation first: the gradients may be written over them (in place).
+                float vr = r[j], vz = z[j], vn = n[j];
+                dhp[j] = d[j] * vz;
+                float dAn = d[j] * (1f - vz) * (1f - vn * vn);
+                float dAr = dAn * hnr[j] * vr * (1f - vr);
+                float dAz = d[j] * (hp[j] - vn) * vz * (1f - vz);
                 dp3[j] = dAr; dp3[h + j] = dAz; dp3[2 * h + j] = dAn;
-                dh3[j] = dAr; dh3[h + j] = dAz; dh3[2 * h + j] = dAn * r[j];
+                dh3[j] = dAr; dh3[h + j] = dAz; dh3[2 * h + j] = dAn * vr;
             }
         }
     }
@@ -217,7 +222,7 @@ internal static class CellKernels
             if (!active[b]) { rh.Slice(o, h).Clear(); continue; }
             Span<float> rz = pre.Slice(b * 3 * h, 2 * h);
             TensorPrimitives.Add(rz, hhRz.Slice(b * 2 * h, 2 * h), rz);
-            TensorPrimitives.Sigmoid(rz, rz);
+            FastActivations.Sigmoid(rz, rz);
             TensorPrimitives.Multiply(rz[..h], hPrev.Slice(o, h), rh.Slice(o, h));
         }
     }
@@ -230,7 +235,7 @@ internal static class CellKernels
             if (!active[b]) { hPrev.Slice(o, h).CopyTo(hNext.Slice(o, h)); continue; }
             Span<float> p3 = pre.Slice(b * 3 * h, 3 * h), n = p3.Slice(2 * h, h);
             TensorPrimitives.Add(n, hn.Slice(o, h), n);
-            TensorPrimitives.Tanh(n, n);
+            FastActivations.Tanh(n, n);
             MixUpdate(p3.Slice(h, h), n, hPrev.Slice(o, h), hNext.Slice(o, h));
         }
     }

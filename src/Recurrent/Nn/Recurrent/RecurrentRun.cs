@@ -112,7 +112,7 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                 ReadOnlySpan<float> h0 = _initial is null ? zeros!.Span : _initial.H.Value.Span.Slice(k * _b * _h, _b * _h);
                 ReadOnlySpan<float> c0 = _o.Cell != CellKind.Lstm ? default : _initial is null ? zeros!.Span : _initial.C!.Value.Span.Slice(k * _b * _h, _b * _h);
                 Span<float> cN = _cN is null ? default : _cN.Value.Span.Slice(k * _b * _h, _b * _h);
-                pass.Forward(layerIn, h0, c0, layerOut.Span, dir * _h, dh, _hN.Value.Span.Slice(k * _b * _h, _b * _h), cN);
+                pass.Forward(layerIn, h0, c0, layerOut, dir * _h, dh, _hN.Value.Span.Slice(k * _b * _h, _b * _h), cN);
             }
             if (!top)
             {
@@ -142,13 +142,14 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
     {
         if (_output!.Grad is null && _hN!.Grad is null && _cN?.Grad is null) return; // nothing reached the loss
         int dh = _d * _h, bh = _b * _h, ld = _l * _d;
-        ReadOnlySpan<float> dOutUser = _output!.Grad is { } g ? g.Span : default;
-        using var dTop = !dOutUser.IsEmpty && _o.BatchFirst && !_singleStep ? Tensor.Rent([_t, _b, dh], clear: false) : null;
-        if (dTop is not null) SwapBatchTime(dOutUser, dTop.Span, _b, _t, dh);
-        ReadOnlySpan<float> dOut = dTop is not null ? dTop.Span : dOutUser;
+        Tensor? dOutUser = _output.Grad;
+        using var dTop = dOutUser is not null && _o.BatchFirst && !_singleStep ? Tensor.Rent([_t, _b, dh], clear: false) : null;
+        if (dTop is not null) SwapBatchTime(dOutUser!.Span, dTop.Span, _b, _t, dh);
+        Tensor? dOut = dTop ?? dOutUser;
         ReadOnlySpan<float> dhN = _hN!.Grad is { } gh ? gh.Span : default, dcN = _cN?.Grad is { } gc ? gc.Span : default;
         using var dh0All = Tensor.Rent([ld * bh]);
         using var dc0All = Tensor.Rent([ld * bh]);
+        using var capture = _capture is null ? null : Tensor.Rent([_t * bh], clear: false);
         if (_capture is not null) _capture.Gradients ??= Tensor.Zeros(ld, _t, _b, _h);
         Tensor? dBelow = null;
         try
@@ -163,16 +164,16 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                 for (int dir = 0; dir < _d; dir++)
                 {
                     int k = layer * _d + dir;
-                    Span<float> capture = _capture?.Gradients is { } cg ? cg.Span.Slice(k * _t * bh, _t * bh) : default;
                     _passes[k].Backward(layerIn, dOut, dir * _h, dh,
                         dhN.IsEmpty ? default : dhN.Slice(k * bh, bh), dcN.IsEmpty ? default : dcN.Slice(k * bh, bh),
                         dIn is null ? default : dIn.Span, dh0All.Span.Slice(k * bh, bh), _o.Cell == CellKind.Lstm ? dc0All.Span.Slice(k * bh, bh) : default, capture);
+                    if (capture is not null) capture.Span.CopyTo(_capture!.Gradients!.Span.Slice(k * _t * bh, _t * bh));
                 }
                 dBelow?.Dispose();
                 dBelow = dIn;
                 // layer input = dropout(output below): its gradient passes through the same mask.
                 if (!bottom && _masks.Count > 0) TensorPrimitives.Multiply(dIn!.Span, _masks[layer - 1].Span, dIn.Span);
-                if (dIn is not null) dOut = dIn.Span;
+                if (dIn is not null) dOut = dIn;
             }
             if (_input.RequiresGrad)
             {

@@ -1,4 +1,5 @@
-// Elementwise activations and their backward passes. Forward goes through TensorPrimitives; the backward
+// Elementwise activations and their backward passes. Forward goes through FastActivations (sigmoid, tanh)
+// and TensorPrimitives (relu); the backward
 // passes are expressed in the saved output y, as the layers keep it:
 //   sigmoid: dx = dy·y·(1−y);  tanh: dx = dy·(1−y²);  relu: dx = dy·[y > 0].
 // Backward accumulates into dx (+=). Each fast path keeps a scalar reference sibling for tests.
@@ -11,13 +12,10 @@ namespace Recurrent.Tensors;
 public static class Activations
 {
     /// <summary>y = σ(x). In-place allowed.</summary>
-    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
-    {
-        if (!x.IsEmpty) TensorPrimitives.Sigmoid(x, y);
-    }
+    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y) => FastActivations.Sigmoid(x, y);
 
     /// <summary>y = tanh(x). In-place allowed.</summary>
-    public static void Tanh(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Tanh(x, y);
+    public static void Tanh(ReadOnlySpan<float> x, Span<float> y) => FastActivations.Tanh(x, y);
 
     /// <summary>y = max(x, 0). In-place allowed.</summary>
     public static void Relu(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Max(x, 0f, y);

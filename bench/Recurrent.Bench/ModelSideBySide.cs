@@ -1,0 +1,89 @@
+// Training, inference and generation: ours and libtorch's in one process, interleaved round by round;
+// medians, GFLOP/s, share of the FMA ceiling and the ratio ours / libtorch. Peak memory is measured in
+// separate child processes (one side each), since one process's peak mixes both.
+using System.Diagnostics;
+using Recurrent.Cli.Bench;
+
+namespace Recurrent.Bench;
+
+internal static class ModelSideBySide
+{
+    public static void Run(IReadOnlyList<BenchConfig> configs, bool train, int rounds, double ceiling)
+    {
+        Console.WriteLine($"| config | mode | ours tokens/s | libtorch tokens/s | ours / libtorch | ours GFLOP/s (% of {ceiling:F0}) | libtorch GFLOP/s (% of {ceiling:F0}) |");
+        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+        foreach (BenchConfig c in configs)
+        {
+            var ours = new BenchModel(c);
+            var theirs = new TorchModel(c);
+            Action oursStep = train ? ours.TrainStep : ours.InferStep, theirsStep = train ? theirs.TrainStep : theirs.InferStep;
+            // Each side runs ~1 s per round, so the other side's idle threads (spinning briefly after their
+            // last parallel region) disturb only the start of a round.
+            int oursReps = Warm(oursStep), theirsReps = Warm(theirsStep);
+            var oursTimes = new List<double>();
+            var theirsTimes = new List<double>();
+            for (int r = 0; r < rounds; r++)
+            {
+                oursTimes.Add(Timing.TimeOnce(oursStep, oursReps));
+                theirsTimes.Add(Timing.TimeOnce(theirsStep, theirsReps));
+            }
+            double oursTps = ours.TokensPerBatch / Timing.Median(oursTimes), theirsTps = theirs.TokensPerBatch / Timing.Median(theirsTimes);
+            double flops = train ? c.TrainFlopsPerToken : c.ForwardFlopsPerToken;
+            double og = oursTps * flops / 1e9, tg = theirsTps * flops / 1e9;
+            Console.WriteLine($"| {c.Name} | {(train ? "train" : "infer")} | {oursTps:N0} | {theirsTps:N0} | {oursTps / theirsTps:F2}× | {og:F1} ({og / ceiling:P0}) | {tg:F1} ({tg / ceiling:P0}) |");
+        }
+    }
+
+    public static void Generate(int rounds)
+    {
+        var network = new Recurrent.Tasks.LanguageModel.LanguageModelNetwork(new Recurrent.Tasks.LanguageModel.LanguageModelShape(96, Recurrent.Nn.CellKind.Lstm, 128, 512, 2, 0f), new Recurrent.Tensors.Rng(1));
+        var decoder = new Recurrent.Tasks.LanguageModel.StreamingDecoder(network);
+        var sampler = new Recurrent.Tasks.LanguageModel.TokenSampler(96, new Recurrent.Tasks.LanguageModel.SampleOptions(temperature: 1f));
+        var logits = new float[96];
+        int token = 10;
+        void Ours()
+        {
+            decoder.Step(token, logits);
+            token = sampler.Next(logits);
+        }
+        var theirs = new TorchGenerator();
+        for (int i = 0; i < 500; i++) { Ours(); theirs.Step(); }
+        var oursTimes = new List<double>();
+        var theirsTimes = new List<double>();
+        for (int r = 0; r < rounds; r++)
+        {
+            oursTimes.Add(Timing.TimeOnce(Ours, 1000) * 1e6);
+            theirsTimes.Add(Timing.TimeOnce(theirs.Step, 1000) * 1e6);
+        }
+        double o = Timing.Median(oursTimes), t = Timing.Median(theirsTimes);
+        Console.WriteLine($"| generate charlm-lstm, batch 1 | {o:F1} µs/token | {t:F1} µs/token | {t / o:F2}× faster |");
+    }
+
+    /// <summary>Runs the side alone in a child process for a few batches and returns its peak RSS (MiB).</summary>
+    public static double PeakMemoryOfChild(string config, string side)
+    {
+        var info = new ProcessStartInfo(Environment.ProcessPath!, ["memory", "--config", config, "--side", side]) { RedirectStandardOutput = true };
+        using var child = Process.Start(info)!;
+        string output = child.StandardOutput.ReadToEnd();
+        child.WaitForExit();
+        return double.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The child's side: a few training batches, then the process's peak RSS.</summary>
+    public static void MemoryChild(BenchConfig c, string side)
+    {
+        Action step = side == "ours" ? new BenchModel(c).TrainStep : new TorchModel(c).TrainStep;
+        for (int i = 0; i < 4; i++) step();
+        Console.WriteLine(TrainBenchmark.PeakRssMib().ToString("F1", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Warms up for 3 s; returns the repetitions that take about one second.</summary>
+    private static int Warm(Action step)
+    {
+        var sw = Stopwatch.StartNew();
+        int n = 0;
+        for (; n < 2 || sw.Elapsed.TotalSeconds < 3; n++) step();
+        double perStep = Timing.TimeOnce(step, 1);
+        return Math.Max(1, (int)Math.Round(1.0 / perStep));
+    }
+}
