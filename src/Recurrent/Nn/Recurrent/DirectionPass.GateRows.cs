@@ -13,7 +13,7 @@ internal sealed partial class DirectionPass
 
     private sealed class GateRows(DirectionPass p) : IParallelJob
     {
-        private const int InlineElements = 8192;
+        private const int InlineElements = 1 << 15;
         private GatePhase _phase;
         private int _t, _chunkRows, _outOffset, _outStride;
         private Tensor? _scratch, _output, _carry, _dHh, _dOutput, _capture;

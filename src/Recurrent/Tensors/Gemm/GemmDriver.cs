@@ -21,6 +21,8 @@ internal static unsafe class GemmDriver
     [ThreadStatic] private static float* _packA;
     [ThreadStatic] private static float* _packB;
     [ThreadStatic] private static TileJob? _job;
+    [ThreadStatic] private static PackJob? _packJob;
+    private const long MaxScratchPack = 1L << 24; // floats (64 MB) packed once per call at most
 
     public static void Run(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc) =>
@@ -46,6 +48,12 @@ internal static unsafe class GemmDriver
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
+            // When several row tiles would each pack the same B, pack it once, in parallel, and share it.
+            if (packed is null && tilesM >= 3 && (long)k * RoundUp(n, NR) <= MaxScratchPack)
+            {
+                PackJob packJob = _packJob ??= new PackJob();
+                packed = packJob.Pack(transB, pb, ldb, k, n);
+            }
             TileJob job = _job ??= new TileJob();
             job.Set(kernel, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, mc, nc, tilesN);
             job.SetPacked(packed is null ? null : packed.Data, packed?.PaddedN ?? 0);
@@ -57,6 +65,8 @@ internal static unsafe class GemmDriver
     private static int ChooseTileColumns(int m, int n, int k, int mc)
     {
         int nc = Math.Min(NC, RoundUp(n, NR));
+        // With many K blocks the C tile is reloaded once per block: keep it within half the L2.
+        if (k > 2 * KC) nc = Math.Min(nc, Math.Max(2 * NR, RoundUp(MC * 256 / Math.Max(1, Math.Min(m, MC)), NR)));
         if (2L * m * n * k < ParallelFlops) return nc;
         int threads = Parallelism.ThreadCount;
         int tilesM = (m + mc - 1) / mc;
@@ -64,6 +74,28 @@ internal static unsafe class GemmDriver
         while (nc > 2 * NR && tilesM * ((n + nc - 1) / nc) < 2 * threads)
             nc = RoundUp(nc / 2, NR);
         return nc;
+    }
+
+    /// <summary>Packs all of op(B) into a per-thread scratch matrix, one K block per work item.</summary>
+    private sealed class PackJob : IParallelJob
+    {
+        private readonly PackedMatrix _scratch = PackedMatrix.CreateScratch();
+        private bool _transB;
+        private float* _b;
+        private int _ldb;
+
+        public PackedMatrix Pack(bool transB, float* b, int ldb, int k, int n)
+        {
+            _scratch.Resize(k, n);
+            _transB = transB;
+            _b = b;
+            _ldb = ldb;
+            Parallelism.For(this, (k + KC - 1) / KC);
+            _b = null;
+            return _scratch;
+        }
+
+        public void Execute(int block) => _scratch.PackBlock(_transB, _b, _ldb, block);
     }
 
     private static void ScaleC(int m, int n, float beta, Span<float> c, int ldc)

@@ -11,21 +11,40 @@ public sealed unsafe class PackedMatrix : IDisposable
 {
     private float* _data;
 
-    private PackedMatrix(int k, int n)
+    private long _capacity;
+
+    private PackedMatrix(int k, int n) => Resize(k, n);
+
+    /// <summary>Rows of op(B).</summary>
+    public int K { get; private set; }
+
+    /// <summary>Columns of op(B).</summary>
+    public int N { get; private set; }
+
+    internal int PaddedN { get; private set; }
+
+    /// <summary>An empty scratch matrix for <see cref="GemmDriver"/> to pack into (sized by <see cref="Resize"/>).</summary>
+    internal static PackedMatrix CreateScratch() => new(0, 0);
+
+    /// <summary>Sets the shape, growing the buffer when needed (contents undefined until packed).</summary>
+    internal void Resize(int k, int n)
     {
         K = k;
         N = n;
         PaddedN = (n + GemmKernels.NR - 1) / GemmKernels.NR * GemmKernels.NR;
-        _data = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(1L, (long)k * PaddedN * sizeof(float)), 64);
+        long needed = Math.Max(1L, (long)k * PaddedN);
+        if (needed <= _capacity) return;
+        if (_data != null) NativeMemory.AlignedFree(_data);
+        _data = (float*)NativeMemory.AlignedAlloc((nuint)(needed * sizeof(float)), 64);
+        _capacity = needed;
     }
 
-    /// <summary>Rows of op(B).</summary>
-    public int K { get; }
-
-    /// <summary>Columns of op(B).</summary>
-    public int N { get; }
-
-    internal int PaddedN { get; }
+    /// <summary>Packs K block <paramref name="block"/> (rows block·KC …) of op(B); blocks are independent, so they can be packed in parallel.</summary>
+    internal void PackBlock(bool transB, float* b, int ldb, int block)
+    {
+        int p0 = block * GemmDriver.KC, kc = Math.Min(GemmDriver.KC, K - p0);
+        GemmPacking.PackB(transB, b, ldb, p0, kc, 0, N, Data + (long)p0 * PaddedN);
+    }
 
     internal float* Data => _data != null ? _data : throw new ObjectDisposedException(nameof(PackedMatrix));
 
