@@ -38,7 +38,8 @@ internal sealed record ModelBenchResult(
 internal sealed record GenerateBenchResult(
     [property: JsonPropertyName("config")] string Config,
     [property: JsonPropertyName("threads")] int Threads,
-    [property: JsonPropertyName("us_per_token")] double UsPerToken);
+    [property: JsonPropertyName("us_per_token")] double UsPerToken,
+    [property: JsonPropertyName("precision")] string Precision);
 
 [JsonSerializable(typeof(GemmResult))]
 [JsonSerializable(typeof(GenerateBenchResult))]

@@ -9,10 +9,10 @@ namespace Recurrent.Cli.Bench;
 
 public static class GenerateBenchmark
 {
-    public static double MicrosecondsPerToken(int tokensPerRound = 2000, int rounds = 5)
+    public static double MicrosecondsPerToken(WeightPrecision precision = WeightPrecision.Float32, int tokensPerRound = 2000, int rounds = 5)
     {
         var network = new LanguageModelNetwork(new LanguageModelShape(96, CellKind.Lstm, 128, 512, 2, 0f), new Rng(1));
-        var decoder = new StreamingDecoder(network);
+        var decoder = new StreamingDecoder(network, precision);
         var sampler = new TokenSampler(96, new SampleOptions(temperature: 1f, seed: 1));
         var logits = new float[96];
         int token = 10;

@@ -22,15 +22,17 @@ internal static class BenchCommand
     {
         var threads = CommonOptions.Threads();
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
-        var command = new Command("generate", "Generation speed: the charlm-lstm model (Embedding 96×128, LSTM 2×512, Linear 512→96), batch 1, one token at a time with sampling.") { threads, json };
+        var precision = CommonOptions.Precision();
+        var command = new Command("generate", "Generation speed: the charlm-lstm model (Embedding 96×128, LSTM 2×512, Linear 512→96), batch 1, one token at a time with sampling.") { threads, json, precision };
         command.SetAction(parse =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
-            double microseconds = GenerateBenchmark.MicrosecondsPerToken();
-            var result = new GenerateBenchResult("charlm-lstm", Parallelism.ThreadCount, Math.Round(microseconds, 2));
+            var weights = CommonOptions.ParsePrecision(parse.GetValue(precision));
+            double microseconds = GenerateBenchmark.MicrosecondsPerToken(weights);
+            var result = new GenerateBenchResult("charlm-lstm", Parallelism.ThreadCount, Math.Round(microseconds, 2), weights == Recurrent.Tasks.LanguageModel.WeightPrecision.BFloat16 ? "bf16" : "fp32");
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(result, CliJsonContext.Default.GenerateBenchResult));
-            else output.WriteLine($"charlm-lstm generate, {result.Threads} thread(s): {result.UsPerToken:F1} µs per token");
+            else output.WriteLine($"charlm-lstm generate ({result.Precision} weights), {result.Threads} thread(s): {result.UsPerToken:F1} µs per token");
             return ExitCodes.Success;
         });
         return command;

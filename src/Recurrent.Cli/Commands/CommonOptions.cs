@@ -31,6 +31,19 @@ internal static class CommonOptions
         return value;
     }
 
+    /// <summary><c>--precision fp32|bf16</c>: weights of the generation path.</summary>
+    public static Option<string?> Precision() => new("--precision")
+    {
+        Description = "Weights of the token-by-token path: fp32 (default) or bf16 (half the memory traffic, float32 arithmetic).",
+    };
+
+    public static Recurrent.Tasks.LanguageModel.WeightPrecision ParsePrecision(string? text) => text switch
+    {
+        null or "fp32" => Recurrent.Tasks.LanguageModel.WeightPrecision.Float32,
+        "bf16" => Recurrent.Tasks.LanguageModel.WeightPrecision.BFloat16,
+        _ => throw new ArgumentException($"--precision must be fp32 or bf16; got '{text}'."),
+    };
+
     public static void ApplyThreads(int? threads)
     {
         if (threads is int t) Parallelism.ThreadCount = t;

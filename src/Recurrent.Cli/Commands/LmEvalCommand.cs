@@ -14,7 +14,8 @@ internal static class LmEvalCommand
         var data = new Option<string>("--data") { Description = "UTF-8 text to score.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object: loss, bpc, perplexity, tokens, unknown." };
         var threads = CommonOptions.Threads();
-        var command = new Command("eval", "Score a text: loss in nats per token, bits per character, perplexity.") { model, data, json, threads };
+        var precision = CommonOptions.Precision();
+        var command = new Command("eval", "Score a text: loss in nats per token, bits per character, perplexity.") { model, data, json, precision, threads };
         command.SetAction(parse =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
@@ -23,7 +24,12 @@ internal static class LmEvalCommand
             int[] ids = lm.Encode(text, out int unknown);
             int characters = 0;
             foreach (var _ in text.EnumerateRunes()) characters++;
-            LanguageModelScore score = LanguageModelEvaluator.Evaluate(lm.Network, ids, (double)characters / Math.Max(1, ids.Length));
+            double charactersPerToken = (double)characters / Math.Max(1, ids.Length);
+            string? precisionText = parse.GetValue(precision);
+            // --precision scores through the generation path (one token at a time), to measure what it costs in quality.
+            LanguageModelScore score = precisionText is null
+                ? LanguageModelEvaluator.Evaluate(lm.Network, ids, charactersPerToken)
+                : LanguageModelEvaluator.EvaluateStreaming(lm.Network, ids, charactersPerToken, CommonOptions.ParsePrecision(precisionText));
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {

@@ -17,8 +17,9 @@ internal static class LmSampleCommand
         var topP = new Option<float>("--top-p") { Description = "Nucleus sampling: the smallest set of tokens with this much probability (1 = off).", DefaultValueFactory = _ => 1f };
         var seed = new Option<ulong>("--seed") { Description = "Random seed: the same seed gives the same text.", DefaultValueFactory = _ => 1UL };
         var json = new Option<bool>("--json") { Description = "Print one JSON object {\"prime\", \"text\"} instead of streaming." };
+        var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
-        var command = new Command("sample", "Generate text from a trained language model.") { model, prime, length, temperature, topK, topP, seed, json, threads };
+        var command = new Command("sample", "Generate text from a trained language model.") { model, prime, length, temperature, topK, topP, seed, json, precision, threads };
         command.SetAction(parse =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
@@ -28,12 +29,12 @@ internal static class LmSampleCommand
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {
-                string text = string.Concat(TextGenerator.Generate(lm, primeText, options));
+                string text = string.Concat(TextGenerator.Generate(lm, primeText, options, CommonOptions.ParsePrecision(parse.GetValue(precision))));
                 output.WriteLine(JsonSerializer.Serialize(new SampleResult(primeText, text), CliJsonContext.Default.SampleResult));
                 return ExitCodes.Success;
             }
             output.Write(primeText);
-            foreach (string piece in TextGenerator.Generate(lm, primeText, options))
+            foreach (string piece in TextGenerator.Generate(lm, primeText, options, CommonOptions.ParsePrecision(parse.GetValue(precision))))
             {
                 output.Write(piece);
                 output.Flush();

@@ -16,7 +16,7 @@ internal static class LmTrainCommand
     public static readonly TrainOptions Defaults = new(minutes: 5, learningRate: 3e-3f, evalEvery: 500, schedule: ScheduleKind.Cosine, warmupSteps: 20);
     public const string DefaultCell = "lstm";
     public const int DefaultLayers = 1, DefaultHidden = 512, DefaultEmbed = 64, DefaultBatch = 32, DefaultBptt = 64;
-    public const float DefaultDropout = 0f;
+    public const float DefaultDropout = 0.1f;
 
     public static Command Create()
     {

@@ -43,3 +43,46 @@ public sealed class StreamingDecoderTests
         TestData.AssertClose(expected, actual, 1e-5 * (k + 1), 1e-5);
     }
 }
+
+public sealed class Bfloat16Tests
+{
+    [Fact]
+    public void Round_IsNearestEven_AndExactOnRepresentableValues()
+    {
+        Assert.Equal(1f, GemvBf16.ToSingle(GemvBf16.Round(1f)));
+        Assert.Equal(-2.5f, GemvBf16.ToSingle(GemvBf16.Round(-2.5f)));
+        // 1 + 2^-8 is halfway between 1 and 1 + 2^-7: ties to even gives 1.
+        Assert.Equal(1f, GemvBf16.ToSingle(GemvBf16.Round(1f + 1f / 256)));
+        Assert.Equal(1f + 1f / 128, GemvBf16.ToSingle(GemvBf16.Round(1f + 3f / 512)));
+        Assert.True(float.IsNaN(GemvBf16.ToSingle(GemvBf16.Round(float.NaN))));
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(33, 47)]
+    [InlineData(2048, 1024)]
+    public void GemvBf16_MatchesReference(int m, int k)
+    {
+        ushort[] w = GemvBf16.FromSingle(TestData.Uniform(m * k, 1));
+        float[] x = TestData.Uniform(k, 2);
+        float[] expected = TestData.Uniform(m, 3), actual = (float[])expected.Clone();
+        GemvBf16.Reference(w, m, k, x, expected, accumulate: true);
+        GemvBf16.Multiply(w, m, k, x, actual, accumulate: true);
+        TestData.AssertClose(expected, actual, 1e-5 * (k + 1), 1e-5);
+    }
+
+    [Fact]
+    public void StreamingDecoder_Bf16_StaysCloseToFloat32()
+    {
+        var network = new LanguageModelNetwork(new LanguageModelShape(40, Recurrent.Nn.CellKind.Lstm, 12, 64, 2, 0f), new Recurrent.Tensors.Rng(4));
+        var full = new StreamingDecoder(network);
+        var half = new StreamingDecoder(network, WeightPrecision.BFloat16);
+        float[] a = new float[40], b = new float[40];
+        foreach (int token in new[] { 5, 9, 17, 39, 4 })
+        {
+            full.Step(token, a);
+            half.Step(token, b);
+            TestData.AssertClose(a, b, 0.02, 0.02);
+        }
+    }
+}

@@ -55,13 +55,11 @@ internal sealed partial class DirectionPass : IDisposable
     {
         int rows = _t * _b, bh = _b * _h;
         Span<float> act = _act.Span, hBuf = _hBuf.Span;
-        // Pre = X·W_ihᵀ + b_ih (+ b_hh)
-        for (int r = 0; r < rows; r++)
-        {
-            Span<float> row = act.Slice(r * _g, _g);
-            _bIh.Value.Span.CopyTo(row);
-            if (AddsHiddenBiasUpFront) TensorPrimitives.Add(row, _bHh.Value.Span, row);
-        }
+        // Pre = X·W_ihᵀ + b_ih (+ b_hh): the bias rows first, then the GEMM accumulates onto them.
+        using var bias = Tensor.Rent([_g], clear: false);
+        if (AddsHiddenBiasUpFront) TensorPrimitives.Add(_bIh.Value.Span, _bHh.Value.Span, bias.Span);
+        else _bIh.Value.Span.CopyTo(bias.Span);
+        for (int r = 0; r < rows; r++) bias.Span.CopyTo(act.Slice(r * _g, _g));
         Gemm.Multiply(Transpose.No, Transpose.Yes, rows, _g, _i, 1f, x, _i, _wIh.Value.Span, _i, 1f, act, _g);
 
         h0.CopyTo(hBuf.Slice(InitialRow * bh, bh));
@@ -182,7 +180,9 @@ internal sealed partial class DirectionPass : IDisposable
         int rows = _t * _b, bh = _b * _h;
         // Pre = X·W_ihᵀ + b_ih  →  dW_ih += dPreᵀ·X, db_ih += Σ_rows dPre, dX += dPre·W_ih
         Gemm.Multiply(Transpose.Yes, Transpose.No, _g, _i, rows, 1f, dPre, _g, x, _i, 1f, _wIh.EnsureGrad().Span, _i);
-        ColumnSum(dPre, rows, _g, _g, _bIh.EnsureGrad().Span);
+        using var biasSum = Tensor.Rent([_g]);
+        ColumnSum(dPre, rows, _g, _g, biasSum.Span);
+        TensorPrimitives.Add(_bIh.EnsureGrad().Span, biasSum.Span, _bIh.Grad!.Span);
         if (!dX.IsEmpty)
             Gemm.Multiply(Transpose.No, Transpose.No, rows, _i, _g, 1f, dPre, _g, _wIh.Value.Span, _i, 1f, dX, _i);
         // Recurrent side: dW_hh += dGhhᵀ·H_prev over every step; db_hh += Σ dGhh
@@ -192,12 +192,14 @@ internal sealed partial class DirectionPass : IDisposable
         {
             Gemm.Multiply(Transpose.Yes, Transpose.No, 2 * _h, _h, rows, 1f, dPre, _g, hPrevBlock, _h, 1f, dWhh, _h);
             Gemm.Multiply(Transpose.Yes, Transpose.No, _h, _h, rows, 1f, dPre[(2 * _h)..], _g, _aux!.Span, _h, 1f, dWhh[(2 * _h * _h)..], _h);
-            ColumnSum(dPre, rows, _g, _g, dBhh);
+            TensorPrimitives.Add(dBhh, biasSum.Span, dBhh);
         }
         else
         {
             Gemm.Multiply(Transpose.Yes, Transpose.No, _g, _h, rows, 1f, dHh, _g, hPrevBlock, _h, 1f, dWhh, _h);
-            ColumnSum(dHh, rows, _g, _g, dBhh);
+            // RNN and LSTM add b_hh where they add b_ih, so its gradient is the same sum: one pass, not two.
+            if (_cell == CellKind.Gru) ColumnSum(dHh, rows, _g, _g, dBhh);
+            else TensorPrimitives.Add(dBhh, biasSum.Span, dBhh);
         }
     }
 

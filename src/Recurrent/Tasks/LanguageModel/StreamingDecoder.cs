@@ -1,66 +1,99 @@
 // Decoding one token at a time (batch 1) without the tape: the path generation takes. Each step streams
-// every weight once through matrix-vector products split across the cores (Gemv), and the embedding is
-// folded into the first layer's input projection: Table[v] = W_ih·E[v] + b_ih (+ b_hh where it adds),
-// so layer 0's input side is a row lookup. The gate math is the same CellKernels as the fused layer.
+// every weight once through matrix-vector products split across the cores, and the embedding is folded into
+// the first layer's input projection: Table[v] = W_ih·E[v] + b_ih (+ b_hh where it adds), so layer 0's input
+// side is a row lookup. Above layer 0, RNN and LSTM multiply [W_ih | W_hh] by [h_below ; h] in one pass. The
+// gate math is the same CellKernels as the fused layer. Weights can be kept in bfloat16 (float32 arithmetic),
+// which halves the bytes read per token.
 // Legend: V vocabulary, E embedding, H hidden, G gate rows, L layers.
 using Recurrent.Nn;
 using Recurrent.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Recurrent.Tasks.LanguageModel;
+
+/// <summary>How the streaming decoder stores its weight matrices.</summary>
+public enum WeightPrecision
+{
+    /// <summary>float32, as trained.</summary>
+    Float32,
+    /// <summary>bfloat16 (rounded to nearest even), products accumulated in float32.</summary>
+    BFloat16,
+}
 
 /// <summary>A stateful single-stream decoder over a <see cref="LanguageModelNetwork"/>'s weights (copied at construction).</summary>
 public sealed class StreamingDecoder
 {
-    private readonly LanguageModelShape _shape;
-    private readonly CellKind _cell;
-    private readonly int _h, _g, _v;
-    private readonly float[] _table;                 // [V, G]: embedding folded into layer 0's input side
-    private readonly float[][] _wIh, _wHh, _bIh, _bHh; // per layer (wIh unused for layer 0)
-    private readonly float[] _decoderW, _decoderB;
-    private readonly float[][] _h0, _c0;             // state per layer
-    private readonly float[] _gi, _gh, _rh, _hn, _tanhC, _hNext, _cNext;
     private static readonly bool[] Active = [true];
+    private readonly CellKind _cell;
+    private readonly int _layers, _h, _g, _v;
+    private readonly float[] _table;                            // [V, G]: embedding folded into layer 0's input side
+    private readonly DecoderMatrix?[] _wIh, _wHh, _wCat, _wHhN; // per layer; which are set depends on the cell
+    private readonly float[][] _bIh, _bHh;
+    private readonly DecoderMatrix _decoder;
+    private readonly float[] _decoderBias;
+    private readonly float[][] _hState, _cState;
+    private readonly float[] _gi, _gh, _xh, _rh, _hn, _tanhC, _hNext, _cNext;
 
-    public StreamingDecoder(LanguageModelNetwork network)
+    /// <summary>Copies the weights of <paramref name="network"/> (a unidirectional stack) in the given precision.</summary>
+    public StreamingDecoder(LanguageModelNetwork network, WeightPrecision precision = WeightPrecision.Float32)
     {
-        _shape = network.Shape;
-        _cell = _shape.Cell;
-        if (network.Rnn.Options.Bidirectional) throw new ArgumentException("StreamingDecoder: a bidirectional stack cannot decode left to right.");
-        _h = _shape.HiddenSize;
-        _g = network.Rnn.Options.GateCount * _h;
-        _v = _shape.VocabularySize;
-        int layers = _shape.Layers, e = _shape.EmbeddingSize;
-        (_wIh, _wHh, _bIh, _bHh) = (new float[layers][], new float[layers][], new float[layers][], new float[layers][]);
-        for (int l = 0; l < layers; l++)
+        RecurrentLayer rnn = network.Rnn;
+        if (rnn.Options.Bidirectional) throw new ArgumentException("StreamingDecoder: a bidirectional stack cannot decode left to right.", nameof(network));
+        Precision = precision;
+        _cell = network.Shape.Cell;
+        (_layers, _h, _v) = (network.Shape.Layers, network.Shape.HiddenSize, network.Shape.VocabularySize);
+        _g = rnn.Options.GateCount * _h;
+        int e = network.Shape.EmbeddingSize;
+        (_wIh, _wHh, _wCat, _wHhN) = (new DecoderMatrix?[_layers], new DecoderMatrix?[_layers], new DecoderMatrix?[_layers], new DecoderMatrix?[_layers]);
+        (_bIh, _bHh) = (new float[_layers][], new float[_layers][]);
+        for (int l = 0; l < _layers; l++)
         {
-            _wIh[l] = network.Rnn.WeightIh(l).Value.Span.ToArray();
-            _wHh[l] = network.Rnn.WeightHh(l).Value.Span.ToArray();
-            _bIh[l] = network.Rnn.BiasIh(l).Value.Span.ToArray();
-            _bHh[l] = network.Rnn.BiasHh(l).Value.Span.ToArray();
+            float[] wIh = rnn.WeightIh(l).Value.Span.ToArray(), wHh = rnn.WeightHh(l).Value.Span.ToArray();
+            _bIh[l] = rnn.BiasIh(l).Value.Span.ToArray();
+            _bHh[l] = rnn.BiasHh(l).Value.Span.ToArray();
+            if (l > 0 && AddsHiddenBias) _wCat[l] = new DecoderMatrix(Concatenate(wIh, wHh, _g, _h), _g, 2 * _h, precision);
+            else
+            {
+                if (l > 0) _wIh[l] = new DecoderMatrix(wIh, _g, _h, precision);
+                if (_cell == CellKind.GruOriginal)
+                {
+                    _wHh[l] = new DecoderMatrix(wHh.AsSpan(0, 2 * _h * _h).ToArray(), 2 * _h, _h, precision);
+                    _wHhN[l] = new DecoderMatrix(wHh.AsSpan(2 * _h * _h).ToArray(), _h, _h, precision);
+                }
+                else _wHh[l] = new DecoderMatrix(wHh, _g, _h, precision);
+            }
+            if (l == 0)
+            {
+                _table = new float[_v * _g];
+                ReadOnlySpan<float> embedding = network.Embedding.Weight.Value.Span;
+                for (int v = 0; v < _v; v++)
+                {
+                    Span<float> row = _table.AsSpan(v * _g, _g);
+                    Gemv.Reference(wIh, _g, e, embedding.Slice(v * e, e), row, accumulate: false);
+                    TensorPrimitives.Add(row, _bIh[0], row);
+                    if (AddsHiddenBias) TensorPrimitives.Add(row, _bHh[0], row);
+                }
+            }
         }
-        bool addsHiddenBias = _cell is CellKind.RnnTanh or CellKind.RnnRelu or CellKind.Lstm;
-        _table = new float[_v * _g];
-        ReadOnlySpan<float> embedding = network.Embedding.Weight.Value.Span;
-        for (int v = 0; v < _v; v++)
-        {
-            Span<float> row = _table.AsSpan(v * _g, _g);
-            Gemv.Reference(_wIh[0], _g, e, embedding.Slice(v * e, e), row, accumulate: false);
-            System.Numerics.Tensors.TensorPrimitives.Add(row, _bIh[0], row);
-            if (addsHiddenBias) System.Numerics.Tensors.TensorPrimitives.Add(row, _bHh[0], row);
-        }
-        _decoderW = network.Decoder.Weight.Value.Span.ToArray();
-        _decoderB = network.Decoder.Bias!.Value.Span.ToArray();
-        _h0 = Enumerable.Range(0, layers).Select(_ => new float[_h]).ToArray();
-        _c0 = Enumerable.Range(0, layers).Select(_ => new float[_h]).ToArray();
-        (_gi, _gh) = (new float[_g], new float[_g]);
+        _table ??= [];
+        _decoder = new DecoderMatrix(network.Decoder.Weight.Value.Span.ToArray(), _v, _h, precision);
+        _decoderBias = network.Decoder.Bias!.Value.Span.ToArray();
+        _hState = Enumerable.Range(0, _layers).Select(_ => new float[_h]).ToArray();
+        _cState = Enumerable.Range(0, _layers).Select(_ => new float[_h]).ToArray();
+        (_gi, _gh, _xh) = (new float[_g], new float[_g], new float[2 * _h]);
         (_rh, _hn, _tanhC, _hNext, _cNext) = (new float[_h], new float[_h], new float[_h], new float[_h], new float[_h]);
     }
+
+    /// <summary>The precision the weights are kept in.</summary>
+    public WeightPrecision Precision { get; }
+
+    private bool AddsHiddenBias => _cell is CellKind.RnnTanh or CellKind.RnnRelu or CellKind.Lstm;
 
     /// <summary>Zeroes the state.</summary>
     public void Reset()
     {
-        foreach (float[] s in _h0) Array.Clear(s);
-        foreach (float[] s in _c0) Array.Clear(s);
+        foreach (float[] s in _hState) Array.Clear(s);
+        foreach (float[] s in _cState) Array.Clear(s);
     }
 
     /// <summary>Feeds token <paramref name="token"/> and writes the next-token logits [V] into <paramref name="logits"/>.</summary>
@@ -68,52 +101,93 @@ public sealed class StreamingDecoder
     {
         if ((uint)token >= (uint)_v) throw new ArgumentOutOfRangeException(nameof(token), token, $"Token id must be in [0, {_v}).");
         if (logits.Length < _v) throw new ArgumentException($"StreamingDecoder.Step: logits needs {_v} elements; got {logits.Length}.", nameof(logits));
-        bool addsHiddenBias = _cell is CellKind.RnnTanh or CellKind.RnnRelu or CellKind.Lstm;
-        for (int l = 0; l < _shape.Layers; l++)
+        for (int l = 0; l < _layers; l++)
         {
-            // gi = input side (layer 0: the folded table row)
+            bool recurrentDone = false;
             if (l == 0) _table.AsSpan(token * _g, _g).CopyTo(_gi);
+            else if (_wCat[l] is { } cat)
+            {
+                // gates = [W_ih | W_hh]·[h_below ; h] + b: both products in one pass over the weights.
+                TensorPrimitives.Add(_bIh[l], _bHh[l], _gi);
+                _hState[l - 1].CopyTo(_xh, 0);
+                _hState[l].CopyTo(_xh, _h);
+                cat.Multiply(_xh, _gi, accumulate: true);
+                recurrentDone = true;
+            }
             else
             {
                 _bIh[l].CopyTo(_gi, 0);
-                if (addsHiddenBias) System.Numerics.Tensors.TensorPrimitives.Add(_gi, _bHh[l], _gi);
-                Gemv.Multiply(_wIh[l], _g, _h, _h0[l - 1], _gi, accumulate: true);
+                _wIh[l]!.Multiply(_hState[l - 1], _gi, accumulate: true);
             }
-            StepLayer(l);
+            StepLayer(l, recurrentDone);
         }
-        _decoderB.CopyTo(logits);
-        Gemv.Multiply(_decoderW, _v, _h, _h0[^1], logits, accumulate: true);
+        _decoderBias.CopyTo(logits);
+        _decoder.Multiply(_hState[^1], logits, accumulate: true);
     }
 
-    private void StepLayer(int l)
+    /// <summary>The recurrent product (unless done) and the gate math of layer <paramref name="l"/>.</summary>
+    private void StepLayer(int l, bool recurrentDone)
     {
-        float[] h = _h0[l], c = _c0[l];
+        float[] h = _hState[l], c = _cState[l];
         switch (_cell)
         {
             case CellKind.RnnTanh:
             case CellKind.RnnRelu:
-                Gemv.Multiply(_wHh[l], _g, _h, h, _gi, accumulate: true);
+                if (!recurrentDone) _wHh[l]!.Multiply(h, _gi, accumulate: true);
                 CellKernels.RnnForward(_gi, h, _hNext, Active, _h, _cell == CellKind.RnnRelu);
                 break;
             case CellKind.Lstm:
-                Gemv.Multiply(_wHh[l], _g, _h, h, _gi, accumulate: true);
+                if (!recurrentDone) _wHh[l]!.Multiply(h, _gi, accumulate: true);
                 CellKernels.LstmForward(_gi, c, h, _cNext, _hNext, _tanhC, Active, _h);
                 _cNext.CopyTo(c, 0);
                 break;
             case CellKind.Gru:
                 _bHh[l].CopyTo(_gh, 0);
-                Gemv.Multiply(_wHh[l], _g, _h, h, _gh, accumulate: true);
+                _wHh[l]!.Multiply(h, _gh, accumulate: true);
                 CellKernels.GruForward(_gi, _gh, h, _hNext, _hn, Active, _h);
                 break;
             default:
                 _bHh[l].AsSpan(0, 2 * _h).CopyTo(_gh);
-                Gemv.Multiply(_wHh[l], 2 * _h, _h, h, _gh, accumulate: true);
+                _wHh[l]!.Multiply(h, _gh, accumulate: true);
                 CellKernels.GruOriginalGates(_gi, _gh, h, _rh, Active, _h);
                 _bHh[l].AsSpan(2 * _h, _h).CopyTo(_hn);
-                Gemv.Multiply(_wHh[l].AsSpan(2 * _h * _h), _h, _h, _rh, _hn, accumulate: true);
+                _wHhN[l]!.Multiply(_rh, _hn, accumulate: true);
                 CellKernels.GruOriginalOutput(_gi, _hn, h, _hNext, Active, _h);
                 break;
         }
         _hNext.CopyTo(h, 0);
+    }
+
+    /// <summary>[W_ih | W_hh] row by row: [G, 2H].</summary>
+    private static float[] Concatenate(float[] wIh, float[] wHh, int g, int h)
+    {
+        var cat = new float[g * 2 * h];
+        for (int r = 0; r < g; r++)
+        {
+            wIh.AsSpan(r * h, h).CopyTo(cat.AsSpan(r * 2 * h, h));
+            wHh.AsSpan(r * h, h).CopyTo(cat.AsSpan(r * 2 * h + h, h));
+        }
+        return cat;
+    }
+
+    /// <summary>A weight matrix [M, K] in float32 or bfloat16 with its matrix-vector product.</summary>
+    private sealed class DecoderMatrix
+    {
+        private readonly float[]? _single;
+        private readonly ushort[]? _bf16;
+        private readonly int _m, _k;
+
+        public DecoderMatrix(float[] data, int m, int k, WeightPrecision precision)
+        {
+            (_m, _k) = (m, k);
+            if (precision == WeightPrecision.BFloat16) _bf16 = GemvBf16.FromSingle(data);
+            else _single = data;
+        }
+
+        public void Multiply(ReadOnlySpan<float> x, Span<float> y, bool accumulate)
+        {
+            if (_bf16 is not null) GemvBf16.Multiply(_bf16, _m, _k, x, y, accumulate);
+            else Gemv.Multiply(_single!, _m, _k, x, y, accumulate);
+        }
     }
 }

@@ -33,11 +33,11 @@ public static class TextGenerator
     /// Feeds <paramref name="prime"/> (or a newline when empty) and yields each generated token's text as soon
     /// as it is sampled.
     /// </summary>
-    public static IEnumerable<string> Generate(LanguageModel model, string prime, SampleOptions options)
+    public static IEnumerable<string> Generate(LanguageModel model, string prime, SampleOptions options, WeightPrecision precision = WeightPrecision.Float32)
     {
         int[] primeIds = model.Encode(prime.Length > 0 ? prime : "\n", out _);
         if (primeIds.Length == 0) primeIds = [model.Vocabulary.IdOf("\n")];
-        var decoder = new StreamingDecoder(model.Network);
+        var decoder = new StreamingDecoder(model.Network, precision);
         int v = model.Network.Shape.VocabularySize;
         var row = new float[v];
         foreach (int id in primeIds) decoder.Step(id, row);

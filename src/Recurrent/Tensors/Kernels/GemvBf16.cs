@@ -1,0 +1,118 @@
+// Matrix-vector product with the matrix stored in bfloat16 (the top 16 bits of a float32) and everything
+// else in float32: y = W·x (+ y). Decoding one token at a time is bound by reading the weights, so halving
+// their size nearly halves the time; each weight is widened back to float32 exactly and the products are
+// accumulated in float32. Rows are split across the worker threads in fixed chunks, as in Gemv.
+// Legend: W [M, K] row-major bf16 bits, x [K], y [M].
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Recurrent.Tensors;
+
+/// <summary>bfloat16 weights: conversion and the matrix-vector product.</summary>
+public static unsafe class GemvBf16
+{
+    private const int RowsPerChunk = 128;
+    [ThreadStatic] private static Job? _job;
+
+    /// <summary>Rounds each float32 to the nearest bfloat16 (ties to even); NaN stays NaN.</summary>
+    public static ushort[] FromSingle(ReadOnlySpan<float> x)
+    {
+        var y = new ushort[x.Length];
+        for (int i = 0; i < x.Length; i++) y[i] = Round(x[i]);
+        return y;
+    }
+
+    /// <summary>One float32 rounded to bfloat16 bits.</summary>
+    public static ushort Round(float value)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(value);
+        if (float.IsNaN(value)) return (ushort)((bits >> 16) | 0x40);
+        return (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
+    }
+
+    /// <summary>The float32 value of bfloat16 bits (exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ToSingle(ushort bits) => BitConverter.UInt32BitsToSingle((uint)bits << 16);
+
+    /// <summary>y[i] = β·y[i] + Σ_k W[i, k]·x[k] with bf16 W, β 0 or 1.</summary>
+    /// <exception cref="ArgumentException">Spans too short for the sizes.</exception>
+    public static void Multiply(ReadOnlySpan<ushort> w, int m, int k, ReadOnlySpan<float> x, Span<float> y, bool accumulate)
+    {
+        if (m < 0 || k < 0 || w.Length < (long)m * k || x.Length < k || y.Length < m)
+            throw new ArgumentException($"GemvBf16: W [{m}, {k}] needs {(long)m * k} elements (has {w.Length}), x needs {k} (has {x.Length}), y needs {m} (has {y.Length}).");
+        if (m == 0) return;
+        fixed (ushort* pw = w)
+        fixed (float* px = x)
+        fixed (float* py = y)
+        {
+            Job job = _job ??= new Job();
+            (job.W, job.X, job.Y, job.M, job.K, job.Accumulate) = ((nint)pw, (nint)px, (nint)py, m, k, accumulate);
+            int chunks = (m + RowsPerChunk - 1) / RowsPerChunk;
+            if ((long)m * k < 1 << 15) for (int c = 0; c < chunks; c++) job.Execute(c);
+            else Parallelism.For(job, chunks);
+        }
+    }
+
+    /// <summary>The plain loop that defines the product, for tests.</summary>
+    public static void Reference(ReadOnlySpan<ushort> w, int m, int k, ReadOnlySpan<float> x, Span<float> y, bool accumulate)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            double sum = 0;
+            for (int j = 0; j < k; j++) sum += (double)ToSingle(w[i * k + j]) * x[j];
+            y[i] = (float)(accumulate ? y[i] + sum : sum);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Dot(ushort* w, float* x, int k)
+    {
+        int j = 0;
+        float sum = 0f;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> acc0 = default, acc1 = default;
+            for (; j + 32 <= k; j += 32)
+            {
+                var raw = Vector512.Load(w + j);                       // 32 bf16
+                var (lo, hi) = Vector512.Widen(raw);                    // 2 × 16 uint32
+                acc0 = Vector512.FusedMultiplyAdd((lo << 16).AsSingle(), Vector512.Load(x + j), acc0);
+                acc1 = Vector512.FusedMultiplyAdd((hi << 16).AsSingle(), Vector512.Load(x + j + 16), acc1);
+            }
+            sum = Vector512.Sum(acc0 + acc1);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> acc0 = default, acc1 = default;
+            for (; j + 16 <= k; j += 16)
+            {
+                var raw = Vector256.Load(w + j);
+                var (lo, hi) = Vector256.Widen(raw);
+                acc0 = Vector256.FusedMultiplyAdd((lo << 16).AsSingle(), Vector256.Load(x + j), acc0);
+                acc1 = Vector256.FusedMultiplyAdd((hi << 16).AsSingle(), Vector256.Load(x + j + 8), acc1);
+            }
+            sum = Vector256.Sum(acc0 + acc1);
+        }
+        for (; j < k; j++) sum += ToSingle(w[j]) * x[j];
+        return sum;
+    }
+
+    private sealed class Job : IParallelJob
+    {
+        public nint W, X, Y;
+        public int M, K;
+        public bool Accumulate;
+
+        public void Execute(int chunk)
+        {
+            int start = chunk * RowsPerChunk, end = Math.Min(M, start + RowsPerChunk);
+            ushort* w = (ushort*)W;
+            float* x = (float*)X, y = (float*)Y;
+            for (int i = start; i < end; i++)
+            {
+                float dot = Dot(w + (long)i * K, x, K);
+                y[i] = Accumulate ? y[i] + dot : dot;
+            }
+        }
+    }
+}
