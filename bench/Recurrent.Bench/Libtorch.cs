@@ -1,4 +1,5 @@
 // Loads libtorch through TorchSharp in a way that works on this project's Debian 12 machines.
+using Recurrent.LibtorchSupport;
 using TorchSharp;
 
 namespace Recurrent.Bench;

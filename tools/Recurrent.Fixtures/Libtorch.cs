@@ -1,5 +1,6 @@
 // Loads libtorch through TorchSharp in a way that works on this project's Debian 12 machines
 // (see ElfVersionNeeds.cs), with one intra-op thread so that reruns reproduce the fixtures bit for bit.
+using Recurrent.LibtorchSupport;
 using System.Reflection;
 using TorchSharp;
 

@@ -5,9 +5,9 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Recurrent.Fixtures;
+namespace Recurrent.LibtorchSupport;
 
-internal static class ElfVersionNeeds
+public static class ElfVersionNeeds
 {
     private const ushort VerFlagWeak = 0x2;
     private const uint ShtGnuVerneed = 0x6FFFFFFE;
