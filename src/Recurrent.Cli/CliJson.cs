@@ -41,7 +41,32 @@ internal sealed record GenerateBenchResult(
     [property: JsonPropertyName("us_per_token")] double UsPerToken,
     [property: JsonPropertyName("precision")] string Precision);
 
+/// <summary><c>rnn classify predict --json</c>.</summary>
+internal sealed record PredictResult(
+    [property: JsonPropertyName("input")] string Input,
+    [property: JsonPropertyName("label")] string Label,
+    [property: JsonPropertyName("probability")] double Probability,
+    [property: JsonPropertyName("probabilities")] Dictionary<string, double> Probabilities);
+
+/// <summary>Per-class figures in <c>rnn classify eval --json</c>.</summary>
+internal sealed record ClassScoreResult(
+    [property: JsonPropertyName("precision")] double Precision,
+    [property: JsonPropertyName("recall")] double Recall,
+    [property: JsonPropertyName("f1")] double F1,
+    [property: JsonPropertyName("support")] int Support);
+
+/// <summary><c>rnn classify eval --json</c>.</summary>
+internal sealed record ClassifyEvalResult(
+    [property: JsonPropertyName("accuracy")] double Accuracy,
+    [property: JsonPropertyName("macro_f1")] double MacroF1,
+    [property: JsonPropertyName("per_class")] Dictionary<string, ClassScoreResult> PerClass,
+    [property: JsonPropertyName("confusion")] int[][] Confusion,
+    [property: JsonPropertyName("labels")] string[] Labels,
+    [property: JsonPropertyName("examples")] int Examples);
+
 [JsonSerializable(typeof(GemmResult))]
+[JsonSerializable(typeof(PredictResult))]
+[JsonSerializable(typeof(ClassifyEvalResult))]
 [JsonSerializable(typeof(GenerateBenchResult))]
 [JsonSerializable(typeof(ModelBenchResult))]
 [JsonSerializable(typeof(LmEvalResult))]

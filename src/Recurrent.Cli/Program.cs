@@ -18,6 +18,7 @@ public static class Program
             verbose,
         };
         root.Subcommands.Add(LmCommand.Create());
+        root.Subcommands.Add(ClassifyCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
 
         ParseResult parse = root.Parse(args);
