@@ -156,4 +156,40 @@ public sealed class ClassificationTests : IDisposable
         Assert.Equal(1, held.Count(i => labels[i] == "spam"));
         Assert.Equal(held, StratifiedSplit.Split(labels, 0.1, 7).HeldOut);
     }
+
+    private sealed class StopAt(int step, CancellationTokenSource source) : ITrainingObserver
+    {
+        public void OnStep(TrainingProgress progress)
+        {
+            if (progress.Step == step) source.Cancel();
+        }
+        public void OnEvaluation(EvaluationReport report) { }
+        public void OnMessage(string message) { }
+    }
+
+    [Fact]
+    public void Resume_AfterStop_ReproducesTheUninterruptedRun()
+    {
+        var train = new LabeledData(WordOrder(300, 1), 0, "train");
+        var valid = new LabeledData(WordOrder(60, 2), 0, "valid");
+        var tokenizer = new WordTokenizer();
+        Vocabulary vocabulary = Vocabulary.Build(train.Examples.SelectMany(e => tokenizer.Split(e.Text)));
+        var shape = new ClassifierShape(vocabulary.Count, 2, CellKind.Gru, 8, 12, 1, true, 0.2f, Pooling.Attention);
+        var config = new ClassificationConfig(TokenizerKind.Word, false, vocabulary, ["ab", "ba"], 100, Truncation.Head, shape);
+        ClassificationTask NewTask(ulong init) => new(new Classifier(config, new ClassifierNetwork(shape, new Rng(init))),
+            Cli.ClassifyTrainCommandAccess.Encode(config, train), Cli.ClassifyTrainCommandAccess.Encode(config, valid), 16, true, 5);
+        var options = new TrainOptions(steps: 40, evalEvery: 10, logEvery: 5);
+        string whole = Path.Combine(_root, "whole"), parts = Path.Combine(_root, "parts");
+        Directory.CreateDirectory(whole);
+        Directory.CreateDirectory(parts);
+        new Trainer(NewTask(3), options, whole, new Quiet()).Run();
+        using var stop = new CancellationTokenSource();
+        new Trainer(NewTask(3), options, parts, new StopAt(23, stop)).Run(stop.Token);
+        var resumed = new Trainer(NewTask(99), options, parts, new Quiet());
+        resumed.Resume();
+        resumed.Run();
+        static string[] Lines(string dir) => File.ReadAllLines(Path.Combine(dir, RunFiles.Metrics))
+            .Select(l => { var o = System.Text.Json.Nodes.JsonNode.Parse(l)!.AsObject(); o.Remove("tokens_per_s"); o.Remove("elapsed_s"); return o.ToJsonString(); }).ToArray();
+        Assert.Equal(Lines(whole), Lines(parts));
+    }
 }
