@@ -44,24 +44,7 @@ internal static class LmTrainCommand
         int Train(ParseResult parse, CancellationToken cancel)
         {
             CommonOptions.ApplyThreads(parse.GetValue(common.Threads));
-            string? resume = parse.GetValue(common.Resume);
-            JsonObject? saved = null;
-            string runDir;
-            if (resume is not null)
-            {
-                runDir = resume;
-                if (!Trainer.HasCheckpoint(runDir))
-                    throw new ArgumentException($"--resume {runDir}: no trainer.json there; pass the --out folder of an earlier 'rnn lm train'.");
-                saved = Training.RunFiles.ReadJsonObject(Path.Combine(runDir, RunFiles.Config))["training"]?.AsObject()
-                    ?? throw new Recurrent.RecurrentDataException($"{Path.Combine(runDir, RunFiles.Config)}: the 'training' section is missing, so the run cannot be resumed.");
-            }
-            else
-            {
-                runDir = parse.GetValue(common.Out) ?? Path.Combine("runs", $"lm-{DateTime.Now:yyyyMMdd-HHmmss}");
-                if (File.Exists(Path.Combine(runDir, RunFiles.Config)) || File.Exists(Path.Combine(runDir, RunFiles.Trainer)))
-                    throw new ArgumentException($"--out {runDir}: that folder already holds a run; continue it with --resume {runDir}, or choose another --out.");
-            }
-
+            var (runDir, saved) = common.ResolveRunFolder(parse, "lm");
             T Pick<T>(Option<T?> option, string key, T fallback) where T : struct => parse.GetValue(option) ?? (saved?[key] is JsonNode n ? n.GetValue<T>() : fallback);
             string? PickText(Option<string?> option, string key) => parse.GetValue(option) ?? saved?[key]?.GetValue<string>();
 

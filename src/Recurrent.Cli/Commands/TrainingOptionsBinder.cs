@@ -80,6 +80,28 @@ internal sealed class TrainingOptionsBinder
             seed: Pick(Seed, "seed", defaults.Seed));
     }
 
+    /// <summary>
+    /// The run folder and, with --resume, the training options saved in its config.json. A new run never
+    /// reuses a folder that already holds one (nothing the user saved is overwritten).
+    /// </summary>
+    public (string RunDir, JsonObject? Saved) ResolveRunFolder(ParseResult p, string task)
+    {
+        string? resume = p.GetValue(Resume);
+        if (resume is not null)
+        {
+            if (!Trainer.HasCheckpoint(resume))
+                throw new ArgumentException($"--resume {resume}: no trainer.json there; pass the --out folder of an earlier 'rnn {task} train'.");
+            string configPath = Path.Combine(resume, RunFiles.Config);
+            JsonObject saved = RunFiles.ReadJsonObject(configPath)["training"]?.AsObject()
+                ?? throw new RecurrentDataException($"{configPath}: the 'training' section is missing, so the run cannot be resumed.");
+            return (resume, saved);
+        }
+        string runDir = p.GetValue(Out) ?? Path.Combine("runs", $"{task}-{DateTime.Now:yyyyMMdd-HHmmss}");
+        if (File.Exists(Path.Combine(runDir, RunFiles.Config)) || File.Exists(Path.Combine(runDir, RunFiles.Trainer)))
+            throw new ArgumentException($"--out {runDir}: that folder already holds a run; continue it with --resume {runDir}, or choose another --out.");
+        return (runDir, null);
+    }
+
     /// <summary>The options as saved in config.json's "training" object (resume reads them back).</summary>
     public static JsonObject ToJson(TrainOptions o) => new()
     {
