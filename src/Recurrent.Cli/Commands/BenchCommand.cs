@@ -10,7 +10,7 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var bench = new Command("bench", "Measure this machine's speed: GEMM now, training and generation later.");
+        var bench = new Command("bench", "Measure this machine's speed: GEMM, training, inference and generation.");
         bench.Subcommands.Add(CreateGemm());
         bench.Subcommands.Add(CreateModel("train", "Training speed: forward + backward + Adam step with cross-entropy (median of 5 batches after warm-up).", train: true));
         bench.Subcommands.Add(CreateModel("infer", "Inference speed: forward only (median of 5 batches after warm-up).", train: false));
