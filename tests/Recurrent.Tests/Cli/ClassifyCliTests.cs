@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Recurrent.Cli;
 
 namespace Recurrent.Tests.Cli;
 
@@ -15,13 +14,7 @@ public sealed class ClassifyCliTests : IDisposable
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
     }
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = Program.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Invoke(args);
 
     private string Jsonl(string name, int n, int seed)
     {

@@ -1,17 +1,10 @@
-using Recurrent.Cli;
 
 namespace Recurrent.Tests.Cli;
 
 [Collection(GlobalStateCollection.Name)]
 public sealed class CliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = Program.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Invoke(args);
 
     [Fact]
     public void Help_ListsBench_AndExitsZero()
