@@ -19,6 +19,7 @@ public static class Program
         };
         root.Subcommands.Add(LmCommand.Create());
         root.Subcommands.Add(ClassifyCommand.Create());
+        root.Subcommands.Add(Seq2SeqCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
 
         ParseResult parse = root.Parse(args);
