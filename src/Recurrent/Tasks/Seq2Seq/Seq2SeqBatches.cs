@@ -44,11 +44,4 @@ public static class Seq2SeqBatches
         }
         return new Seq2SeqBatch(source, s, lengths, targets, t, indices);
     }
-
-    /// <summary>Consecutive batches of the sources in order (for evaluation); targets may be empty arrays.</summary>
-    public static IEnumerable<int[]> InOrder(int count, int batchSize)
-    {
-        for (int start = 0; start < count; start += batchSize)
-            yield return Enumerable.Range(start, Math.Min(batchSize, count - start)).ToArray();
-    }
 }

@@ -99,7 +99,9 @@ public sealed class Seq2SeqTask : ITrainingTask
         long tokens = 0;
         using var tape = new Tape { Training = false };
         using var noGrad = tape.NoGrad();
-        foreach (int[] indices in Seq2SeqBatches.InOrder(pairs.Sources.Count, batchSize))
+        // Sorted by source length so batches carry little padding.
+        int[] order = Enumerable.Range(0, pairs.Sources.Count).OrderBy(i => pairs.Sources[i].Length).ThenBy(i => i).ToArray();
+        foreach (int[] indices in order.Chunk(batchSize))
         {
             Seq2SeqBatch batch = Seq2SeqBatches.Build(pairs, indices);
             Variable loss = Seq2SeqLoss.Compute(network, tape, batch, new Seq2SeqLossOptions(), null);
