@@ -58,7 +58,7 @@ internal static class Seq2SeqCommand
             if (plotPath is not null && model.Config.Shape.Attention == Recurrent.Nn.AttentionKind.None)
                 throw new ArgumentException("--attention-plot: this model has no attention (trained with --attention none), so there is nothing to draw.");
             string? inputPath = parse.GetValue(input);
-            IEnumerable<string> lines = inputPath is null ? ReadLines(Console.In) : TextFile.ReadUtf8(inputPath).Split('\n').SkipLast(1);
+            IEnumerable<string> lines = inputPath is null ? ReadLines(Console.In) : FileLines(TextFile.ReadUtf8(inputPath));
             var output = parse.InvocationConfiguration.Output;
             bool first = true, json = parse.GetValue(d.Json);
             foreach (string[] chunk in lines.Chunk(64))
@@ -88,6 +88,13 @@ internal static class Seq2SeqCommand
     private static IEnumerable<string> ReadLines(TextReader reader)
     {
         while (reader.ReadLine() is string line) yield return line;
+    }
+
+    /// <summary>The lines of a file's text; a final newline does not start another line.</summary>
+    private static string[] FileLines(string text)
+    {
+        string[] lines = text.Split('\n');
+        return text.EndsWith('\n') ? lines[..^1] : lines;
     }
 
     private static Command CreateEval()

@@ -52,8 +52,10 @@ public sealed class Seq2SeqCliTests : IDisposable
         Assert.Equal(4, lines.Split('\n').Length - 1);
         Assert.True(new FileInfo(plot).Length > 1000, "attention plot missing or empty");
 
+        File.WriteAllText(input, "abc\nfed"); // no final newline: still two lines
         var (jsonCode, jsonLines, _) = Run("seq2seq", "translate", "--model", dir, "--input", input, "--json");
         Assert.Equal(0, jsonCode);
+        Assert.Equal(2, jsonLines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         using var first = JsonDocument.Parse(jsonLines.Split('\n')[0]);
         Assert.Equal("abc", first.RootElement.GetProperty("input").GetString());
     }
