@@ -80,6 +80,7 @@ internal static class Seq2SeqTrainCommand
         lossOptions.Validate();
         ulong seed = parse.GetValue(common.Seed) ?? (saved?["seed"] is JsonNode s ? s.GetValue<ulong>() : 1UL);
 
+        if (saved is null) CheckModelOptions(parse, o); // before the data is read: a typo fails at once
         IReadOnlyList<SequencePair> all = PairReader.Read(dataPath, format, strip);
         string? validPath = PickText(o.Valid, "valid");
         var (trainIdx, validIdx, testIdx) = PairReader.Split(all.Count, validPath is null ? validFraction : 0, testFraction, seed);
@@ -126,6 +127,14 @@ internal static class Seq2SeqTrainCommand
             display.SavePlot(runDir);
         }
         return ExitCodes.Success;
+    }
+
+    private static void CheckModelOptions(ParseResult parse, Options o)
+    {
+        Seq2SeqConfig.ParseTokenizer(parse.GetValue(o.SourceTokenizer) ?? "char", "--source-tokenizer");
+        Seq2SeqConfig.ParseTokenizer(parse.GetValue(o.TargetTokenizer) ?? "word", "--target-tokenizer");
+        Seq2SeqConfig.ParseAttention(parse.GetValue(o.Attention) ?? "luong-general");
+        LanguageModelConfig.ParseCell(parse.GetValue(o.Cell) ?? "lstm", "--cell");
     }
 
     private static Seq2SeqModel LoadConfigOnly(string runDir)
