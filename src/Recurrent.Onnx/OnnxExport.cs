@@ -1,0 +1,57 @@
+// Entry point of the ONNX export: reads a model folder (config.json + model.safetensors), builds the graph
+// for its task and writes it atomically (temporary file in the same folder, flushed, renamed).
+using System.Text.Json.Nodes;
+using Google.Protobuf;
+using Recurrent.Tasks.Classification;
+using Recurrent.Tasks.LanguageModel;
+using Recurrent.Training;
+
+namespace Recurrent.Onnx;
+
+/// <summary>What was exported.</summary>
+/// <param name="Task">The model's task ("lm", "classify").</param>
+/// <param name="Inputs">The graph's input names.</param>
+/// <param name="Outputs">The graph's output names.</param>
+/// <param name="Bytes">The size of the written file.</param>
+public sealed record OnnxExportResult(string Task, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, long Bytes);
+
+/// <summary>Exports trained models to ONNX (opset 17, standard LSTM/GRU/RNN operators), for ONNX Runtime.</summary>
+public static class OnnxExport
+{
+    /// <summary>Exports the model in <paramref name="modelFolder"/> to <paramref name="outputPath"/>.</summary>
+    /// <param name="modelFolder">A folder with config.json and model.safetensors.</param>
+    /// <param name="outputPath">The .onnx file to write; replaced atomically.</param>
+    /// <param name="languageModelGraph">For a language model, whole sequences or one step.</param>
+    /// <exception cref="RecurrentDataException">The folder is missing, or its config or weights are damaged or do not match.</exception>
+    public static OnnxExportResult Export(string modelFolder, string outputPath, LanguageModelGraph languageModelGraph = LanguageModelGraph.Sequence)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modelFolder);
+        ArgumentException.ThrowIfNullOrEmpty(outputPath);
+        global::Onnx.ModelProto model = Build(modelFolder, languageModelGraph);
+        byte[] bytes = model.ToByteArray();
+        RunFiles.WriteBytesAtomic(outputPath, bytes);
+        return new OnnxExportResult(model.MetadataProps.First(p => p.Key == "task").Value,
+            model.Graph.Input.Select(i => i.Name).ToArray(), model.Graph.Output.Select(o => o.Name).ToArray(), bytes.Length);
+    }
+
+    /// <summary>The language model's graph.</summary>
+    public static byte[] ToBytes(LanguageModel model, LanguageModelGraph graph) => LanguageModelExport.Build(model, graph).ToByteArray();
+
+    /// <summary>The classifier's graph.</summary>
+    public static byte[] ToBytes(Classifier classifier) => ClassifierExport.Build(classifier).ToByteArray();
+
+    private static global::Onnx.ModelProto Build(string modelFolder, LanguageModelGraph languageModelGraph)
+    {
+        if (!Directory.Exists(modelFolder))
+            throw new RecurrentDataException($"{modelFolder}: model folder not found; pass the --out folder of a 'rnn … train' run (it holds config.json and model.safetensors).");
+        string configPath = Path.Combine(modelFolder, RunFiles.Config);
+        JsonObject config = RunFiles.ReadJsonObject(configPath);
+        string task = config["task"] is JsonValue value && value.TryGetValue(out string? name) ? name : "";
+        return task switch
+        {
+            LanguageModelConfig.TaskName => LanguageModelExport.Build(LanguageModel.Load(modelFolder), languageModelGraph),
+            ClassificationConfig.TaskName => ClassifierExport.Build(Classifier.Load(modelFolder)),
+            _ => throw new RecurrentDataException($"{configPath}: task '{task}' cannot be exported to ONNX; expected '{LanguageModelConfig.TaskName}' or '{ClassificationConfig.TaskName}'."),
+        };
+    }
+}
