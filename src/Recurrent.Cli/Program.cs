@@ -19,6 +19,9 @@ public static class Program
         };
         root.Subcommands.Add(LmCommand.Create());
         root.Subcommands.Add(ClassifyCommand.Create());
+        root.Subcommands.Add(InteropCommands.Export());
+        root.Subcommands.Add(InteropCommands.Import());
+        root.Subcommands.Add(InteropCommands.Info());
         root.Subcommands.Add(BenchCommand.Create());
 
         ParseResult parse = root.Parse(args);
