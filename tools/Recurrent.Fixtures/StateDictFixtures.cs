@@ -1,0 +1,125 @@
+// The state_dict names and shapes of the PyTorch modules that docs/interop.md defines for each task, built as
+// TorchSharp module trees with the same attribute names (TorchSharp names a registered field exactly as
+// PyTorch names an attribute). The tests build our networks from each config and compare the parameter
+// names and shapes with these lists, so the interop guide's claim is checked against libtorch.
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Recurrent.Fixtures;
+
+internal static class StateDictFixtures
+{
+    public const string FileName = "state_dicts.json";
+
+    private sealed record Spec(string Task, string Cell, int Vocabulary, int Embedding, int Hidden, int Layers, bool Bidirectional, string? Pooling, int Classes);
+
+    private static readonly Spec[] Specs =
+    [
+        new("lm", "rnn", 11, 5, 4, 2, false, null, 0),
+        new("lm", "lstm", 11, 5, 4, 2, false, null, 0),
+        new("lm", "gru", 11, 5, 4, 3, false, null, 0),
+        new("classify", "lstm", 13, 6, 4, 2, true, "attention", 3),
+        new("classify", "gru", 13, 6, 4, 1, false, "last", 2),
+        new("classify", "rnn", 13, 6, 4, 2, true, "mean", 4),
+        new("classify", "lstm", 13, 6, 4, 1, true, "max", 3),
+    ];
+
+    /// <summary>nn.LSTM / nn.GRU / nn.RNN as PyTorch's constructor makes them.</summary>
+    private static nn.Module Recurrent(Spec s, int input) => s.Cell switch
+    {
+        "lstm" => nn.LSTM(input, s.Hidden, s.Layers, bidirectional: s.Bidirectional),
+        "gru" => nn.GRU(input, s.Hidden, s.Layers, bidirectional: s.Bidirectional),
+        _ => nn.RNN(input, s.Hidden, s.Layers, bidirectional: s.Bidirectional),
+    };
+
+    /// <summary>class LanguageModel(nn.Module): embedding, rnn, decoder (docs/interop.md).</summary>
+    private sealed class LanguageModel : nn.Module
+    {
+#pragma warning disable IDE0052 // registered by name through RegisterComponents, as PyTorch registers attributes
+        private readonly Embedding embedding;
+        private readonly nn.Module rnn;
+        private readonly Linear decoder;
+#pragma warning restore IDE0052
+
+        public LanguageModel(Spec s) : base(nameof(LanguageModel))
+        {
+            embedding = nn.Embedding(s.Vocabulary, s.Embedding);
+            rnn = Recurrent(s, s.Embedding);
+            decoder = nn.Linear(s.Hidden, s.Vocabulary);
+            RegisterComponents();
+        }
+    }
+
+    /// <summary>class Attention(nn.Module): proj, score (bias=False).</summary>
+    private sealed class Attention : nn.Module
+    {
+#pragma warning disable IDE0052
+        private readonly Linear proj;
+        private readonly Linear score;
+#pragma warning restore IDE0052
+
+        public Attention(int size) : base(nameof(Attention))
+        {
+            proj = nn.Linear(size, size);
+            score = nn.Linear(size, 1, hasBias: false);
+            RegisterComponents();
+        }
+    }
+
+    /// <summary>class Classifier(nn.Module): embedding, rnn, attention (attention pooling only), classifier.</summary>
+    private sealed class Classifier : nn.Module
+    {
+#pragma warning disable IDE0052
+        private readonly Embedding embedding;
+        private readonly nn.Module rnn;
+        private readonly Attention? attention;
+        private readonly Linear classifier;
+#pragma warning restore IDE0052
+
+        public Classifier(Spec s) : base(nameof(Classifier))
+        {
+            int pooled = (s.Bidirectional ? 2 : 1) * s.Hidden;
+            embedding = nn.Embedding(s.Vocabulary, s.Embedding);
+            rnn = Recurrent(s, s.Embedding);
+            attention = s.Pooling == "attention" ? new Attention(pooled) : null;
+            classifier = nn.Linear(pooled, s.Classes);
+            RegisterComponents();
+        }
+    }
+
+    /// <summary>Writes state_dicts.json; the lists hold names and shapes only, so no seed is involved.</summary>
+    public static IEnumerable<string> WriteAll(string outputFolder)
+    {
+        var models = new JsonArray();
+        foreach (Spec s in Specs)
+        {
+            using nn.Module module = s.Task == "lm" ? new LanguageModel(s) : new Classifier(s);
+            var entries = new JsonArray();
+            foreach (var (name, tensor) in module.state_dict())
+                entries.Add(new JsonObject { ["name"] = name, ["shape"] = new JsonArray(tensor.shape.Select(d => (JsonNode)JsonValue.Create(d)).ToArray()) });
+            models.Add(new JsonObject
+            {
+                ["config"] = new JsonObject
+                {
+                    ["task"] = s.Task, ["cell"] = s.Cell, ["vocab_size"] = s.Vocabulary, ["embedding_size"] = s.Embedding,
+                    ["hidden_size"] = s.Hidden, ["layers"] = s.Layers, ["bidirectional"] = s.Bidirectional,
+                    ["pooling"] = s.Pooling, ["classes"] = s.Classes,
+                },
+                ["state_dict"] = entries,
+            });
+        }
+        var root = new JsonObject
+        {
+            ["generator"] = FixtureWriter.GeneratorName,
+            ["torchsharp_version"] = Libtorch.TorchSharpVersion,
+            ["torch_version"] = Libtorch.TorchVersion,
+            ["models"] = models,
+        };
+        File.WriteAllText(Path.Combine(outputFolder, FileName), root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", new UTF8Encoding(false));
+        yield return FileName;
+    }
+}
