@@ -13,7 +13,8 @@ namespace Recurrent.Fixtures;
 
 internal static class StateDictFixtures
 {
-    public const string FileName = "state_dicts.json";
+    /// <summary>In a subfolder, apart from the tensor fixtures (a different format).</summary>
+    public const string FileName = "pytorch/state_dicts.json";
 
     private sealed record Spec(string Task, string Cell, int Vocabulary, int Embedding, int Hidden, int Layers, bool Bidirectional, string? Pooling, int Classes);
 
@@ -119,6 +120,7 @@ internal static class StateDictFixtures
             ["torch_version"] = Libtorch.TorchVersion,
             ["models"] = models,
         };
+        Directory.CreateDirectory(Path.Combine(outputFolder, "pytorch"));
         File.WriteAllText(Path.Combine(outputFolder, FileName), root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", new UTF8Encoding(false));
         yield return FileName;
     }

@@ -1,5 +1,5 @@
 // Our networks' parameter names and shapes against the state_dict() of the PyTorch module trees that
-// docs/interop.md defines, as libtorch builds them (tools/Recurrent.Fixtures writes state_dicts.json through
+// docs/interop.md defines, as libtorch builds them (tools/Recurrent.Fixtures writes Fixtures/pytorch/state_dicts.json through
 // TorchSharp). Equal lists mean safetensors.torch.load_file + load_state_dict(strict=True) accepts our files
 // and `rnn import pytorch` accepts theirs.
 using System.Text.Json;
@@ -16,7 +16,7 @@ public sealed class PyTorchNamesTests
 {
     private static JsonElement[] Models()
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(OracleFixture.FixturesFolder(), "state_dicts.json")));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(OracleFixture.FixturesFolder(), "pytorch", "state_dicts.json")));
         return doc.RootElement.GetProperty("models").EnumerateArray().Select(m => m.Clone()).ToArray();
     }
 
