@@ -23,10 +23,14 @@ public static class OnnxExport
     /// <param name="outputPath">The .onnx file to write; replaced atomically.</param>
     /// <param name="languageModelGraph">For a language model, whole sequences or one step.</param>
     /// <exception cref="RecurrentDataException">The folder is missing, or its config or weights are damaged or do not match.</exception>
+    /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="outputPath"/> does not exist.</exception>
     public static OnnxExportResult Export(string modelFolder, string outputPath, LanguageModelGraph languageModelGraph = LanguageModelGraph.Sequence)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelFolder);
         ArgumentException.ThrowIfNullOrEmpty(outputPath);
+        string outputFolder = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
+        if (!Directory.Exists(outputFolder))
+            throw new DirectoryNotFoundException($"{outputPath}: the folder {outputFolder} does not exist; create it first or write the .onnx file elsewhere.");
         global::Onnx.ModelProto model = Build(modelFolder, languageModelGraph);
         byte[] bytes = model.ToByteArray();
         RunFiles.WriteBytesAtomic(outputPath, bytes);

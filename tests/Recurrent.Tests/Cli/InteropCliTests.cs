@@ -100,6 +100,26 @@ public sealed class InteropCliTests : IDisposable
     }
 
     [Fact]
+    public void ExportOnnx_OutputFolderMissing_Exits2NamingIt()
+    {
+        string dir = SaveClassifier("cls");
+        var (code, _, stderr) = CliRun.Invoke("export", "onnx", "--model", dir, "--out", _folder.File("no/such/x.onnx"));
+        Assert.Equal(2, code);
+        Assert.Contains("does not exist; create it first", stderr);
+    }
+
+    [Fact]
+    public void ExportOnnx_OverAnExistingFile_ReplacesItAndLeavesNoTemporaryFile()
+    {
+        string dir = SaveClassifier("cls"), output = _folder.File("cls.onnx");
+        File.WriteAllText(output, "old");
+        var (code, _, stderr) = CliRun.Invoke("export", "onnx", "--model", dir, "--out", output);
+        Assert.True(code == 0, stderr);
+        Assert.True(new FileInfo(output).Length > 1000);
+        Assert.Equal(["cls", "cls.onnx"], _folder.Entries());
+    }
+
+    [Fact]
     public void ExportOnnx_UnknownGraph_Exits2()
     {
         var (code, _, stderr) = CliRun.Invoke("export", "onnx", "--model", "m", "--out", "x.onnx", "--graph", "all");
