@@ -19,6 +19,7 @@ public static class Program
         };
         root.Subcommands.Add(LmCommand.Create());
         root.Subcommands.Add(ClassifyCommand.Create());
+        root.Subcommands.Add(Seq2SeqCommand.Create());
         root.Subcommands.Add(InteropCommands.Export());
         root.Subcommands.Add(InteropCommands.Import());
         root.Subcommands.Add(InteropCommands.Info());

@@ -92,7 +92,8 @@ public static class LossPlot
         LabelFormatter = exponent => Math.Pow(10, exponent).ToString("G4", System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    private static void Write(Plot plot, string path)
+    /// <summary>Renders <paramref name="plot"/> to a PNG at <paramref name="path"/> atomically (temporary file, then rename).</summary>
+    internal static void Write(Plot plot, string path, int width = Width, int height = Height)
     {
         string full = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(full) ?? ".";
@@ -100,7 +101,7 @@ public static class LossPlot
         string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            File.WriteAllBytes(temp, plot.GetImageBytes(Width, Height, ImageFormat.Png));
+            File.WriteAllBytes(temp, plot.GetImageBytes(width, height, ImageFormat.Png));
             File.Move(temp, full, overwrite: true);
         }
         finally
