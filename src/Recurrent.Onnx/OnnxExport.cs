@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Recurrent.Tasks.Classification;
 using Recurrent.Tasks.LanguageModel;
+using Recurrent.Tasks.Seq2Seq;
 using Recurrent.Training;
 
 namespace Recurrent.Onnx;
@@ -21,17 +22,19 @@ public static class OnnxExport
     /// <summary>Exports the model in <paramref name="modelFolder"/> to <paramref name="outputPath"/>.</summary>
     /// <param name="modelFolder">A folder with config.json and model.safetensors.</param>
     /// <param name="outputPath">The .onnx file to write; replaced atomically.</param>
-    /// <param name="languageModelGraph">For a language model, whole sequences or one step.</param>
+    /// <param name="graph">Which graph: language models <see cref="ExportGraph.Sequence"/> (default) or <see cref="ExportGraph.Step"/>;
+    /// classifiers their one graph (null or Sequence); seq2seq models <see cref="ExportGraph.Encoder"/> or <see cref="ExportGraph.Decoder"/> (required).</param>
     /// <exception cref="RecurrentDataException">The folder is missing, or its config or weights are damaged or do not match.</exception>
+    /// <exception cref="ArgumentException">The graph does not exist for the model's task.</exception>
     /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="outputPath"/> does not exist.</exception>
-    public static OnnxExportResult Export(string modelFolder, string outputPath, LanguageModelGraph languageModelGraph = LanguageModelGraph.Sequence)
+    public static OnnxExportResult Export(string modelFolder, string outputPath, ExportGraph? graph = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelFolder);
         ArgumentException.ThrowIfNullOrEmpty(outputPath);
         string outputFolder = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
         if (!Directory.Exists(outputFolder))
             throw new DirectoryNotFoundException($"{outputPath}: the folder {outputFolder} does not exist; create it first or write the .onnx file elsewhere.");
-        global::Onnx.ModelProto model = Build(modelFolder, languageModelGraph);
+        global::Onnx.ModelProto model = Build(modelFolder, graph);
         byte[] bytes = model.ToByteArray();
         RunFiles.WriteBytesAtomic(outputPath, bytes);
         return new OnnxExportResult(model.MetadataProps.First(p => p.Key == "task").Value,
@@ -39,12 +42,18 @@ public static class OnnxExport
     }
 
     /// <summary>The language model's graph.</summary>
-    public static byte[] ToBytes(LanguageModel model, LanguageModelGraph graph) => LanguageModelExport.Build(model, graph).ToByteArray();
+    public static byte[] ToBytes(LanguageModel model, ExportGraph graph) => LanguageModelExport.Build(model, graph).ToByteArray();
+
+    /// <summary>The seq2seq model's encoder graph.</summary>
+    public static byte[] EncoderBytes(Seq2SeqModel model) => Seq2SeqExport.BuildEncoder(model).ToByteArray();
+
+    /// <summary>The seq2seq model's one-step decoder graph.</summary>
+    public static byte[] DecoderStepBytes(Seq2SeqModel model) => Seq2SeqExport.BuildDecoderStep(model).ToByteArray();
 
     /// <summary>The classifier's graph.</summary>
     public static byte[] ToBytes(Classifier classifier) => ClassifierExport.Build(classifier).ToByteArray();
 
-    private static global::Onnx.ModelProto Build(string modelFolder, LanguageModelGraph languageModelGraph)
+    private static global::Onnx.ModelProto Build(string modelFolder, ExportGraph? graph)
     {
         if (!Directory.Exists(modelFolder))
             throw new RecurrentDataException($"{modelFolder}: model folder not found; pass the --out folder of a 'rnn … train' run (it holds config.json and model.safetensors).");
@@ -53,9 +62,23 @@ public static class OnnxExport
         string task = config["task"] is JsonValue value && value.TryGetValue(out string? name) ? name : "";
         return task switch
         {
-            LanguageModelConfig.TaskName => LanguageModelExport.Build(LanguageModel.Load(modelFolder), languageModelGraph),
-            ClassificationConfig.TaskName => ClassifierExport.Build(Classifier.Load(modelFolder)),
-            _ => throw new RecurrentDataException($"{configPath}: task '{task}' cannot be exported to ONNX; expected '{LanguageModelConfig.TaskName}' or '{ClassificationConfig.TaskName}'."),
+            LanguageModelConfig.TaskName => graph is null or ExportGraph.Sequence or ExportGraph.Step
+                ? LanguageModelExport.Build(LanguageModel.Load(modelFolder), graph ?? ExportGraph.Sequence)
+                : throw WrongGraph(task, graph.Value, "sequence (default) or step"),
+            ClassificationConfig.TaskName => graph is null or ExportGraph.Sequence
+                ? ClassifierExport.Build(Classifier.Load(modelFolder))
+                : throw WrongGraph(task, graph.Value, "none (a classifier has one graph)"),
+            Seq2SeqConfig.TaskName => graph switch
+            {
+                ExportGraph.Encoder => Seq2SeqExport.BuildEncoder(Seq2SeqModel.Load(modelFolder)),
+                ExportGraph.Decoder => Seq2SeqExport.BuildDecoderStep(Seq2SeqModel.Load(modelFolder)),
+                null => throw new ArgumentException($"{modelFolder}: a seq2seq model exports as two graphs; pick one with --graph encoder or --graph decoder (run the export twice for both)."),
+                _ => throw WrongGraph(task, graph.Value, "encoder or decoder"),
+            },
+            _ => throw new RecurrentDataException($"{configPath}: task '{task}' cannot be exported to ONNX; expected '{LanguageModelConfig.TaskName}', '{ClassificationConfig.TaskName}' or '{Seq2SeqConfig.TaskName}'."),
         };
     }
+
+    private static ArgumentException WrongGraph(string task, ExportGraph graph, string expected) =>
+        new($"--graph {graph.ToString().ToLowerInvariant()} does not apply to a '{task}' model; expected {expected}.");
 }

@@ -16,6 +16,6 @@ internal static class OnnxMetadata
         if (labels is not null) yield return new("labels", Json(labels));
     }
 
-    private static string Json(IReadOnlyList<string> items) =>
+    public static string Json(IReadOnlyList<string> items) =>
         new JsonArray(items.Select(t => (JsonNode)JsonValue.Create(t)!).ToArray()).ToJsonString();
 }

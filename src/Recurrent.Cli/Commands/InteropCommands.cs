@@ -15,16 +15,23 @@ internal static class InteropCommands
     {
         var model = new Option<string>("--model") { Description = "Model folder (config.json + model.safetensors) of a language model or classifier.", Required = true };
         var output = new Option<string>("--out") { Description = "The .onnx file to write (replaced atomically).", Required = true };
-        var graph = new Option<string>("--graph")
+        var graph = new Option<string?>("--graph")
         {
-            Description = "Language models: 'sequence' (tokens [T, B] → logits [T, B, V]) or 'step' (token [B] → logits [B, V]); both carry the state in and out.",
-            DefaultValueFactory = _ => "sequence",
+            Description = "Language models: 'sequence' (default; tokens [T, B] → logits [T, B, V]) or 'step' (token [B] → logits [B, V]), both with state in and out. "
+                + "Seq2seq models: 'encoder' or 'decoder' (one decoder step); required. Classifiers have one graph.",
         };
-        graph.AcceptOnlyFromAmong("sequence", "step");
+        graph.AcceptOnlyFromAmong("sequence", "step", "encoder", "decoder");
         var onnx = new Command("onnx", "Export a model to ONNX (opset 17, standard LSTM/GRU/RNN operators) for ONNX Runtime.") { model, output, graph };
         onnx.SetAction(parse =>
         {
-            var form = parse.GetValue(graph) == "step" ? LanguageModelGraph.Step : LanguageModelGraph.Sequence;
+            ExportGraph? form = parse.GetValue(graph) switch
+            {
+                null => null,
+                "sequence" => ExportGraph.Sequence,
+                "step" => ExportGraph.Step,
+                "encoder" => ExportGraph.Encoder,
+                _ => ExportGraph.Decoder,
+            };
             string outPath = parse.GetValue(output)!;
             OnnxExportResult result = OnnxExport.Export(parse.GetValue(model)!, outPath, form);
             parse.InvocationConfiguration.Output.WriteLine(

@@ -4,13 +4,14 @@ using System.Text.Json.Nodes;
 using Recurrent.Nn;
 using Recurrent.Tasks.Classification;
 using Recurrent.Tasks.LanguageModel;
+using Recurrent.Tasks.Seq2Seq;
 using Recurrent.Tensors;
 using Recurrent.Training;
 
 namespace Recurrent.Interop;
 
 /// <summary>A model's task, network (parameters with PyTorch's names) and the config it was built from.</summary>
-/// <param name="Task">"lm" or "classify".</param>
+/// <param name="Task">"lm", "classify" or "seq2seq".</param>
 /// <param name="Network">The network, freshly initialised until weights are loaded into it.</param>
 /// <param name="Config">The normalised config.json (as the task writes it).</param>
 /// <param name="Summary">Human-readable key/value lines describing the configuration.</param>
@@ -20,7 +21,7 @@ public sealed record TaskModel(string Task, IModule Network, JsonObject Config, 
 public static class ModelFolder
 {
     /// <summary>The tasks a config may name.</summary>
-    public static readonly string[] Tasks = [LanguageModelConfig.TaskName, ClassificationConfig.TaskName];
+    public static readonly string[] Tasks = [LanguageModelConfig.TaskName, ClassificationConfig.TaskName, Seq2SeqConfig.TaskName];
 
     /// <summary>Builds the network a config.json describes (weights initialised, not loaded).</summary>
     /// <exception cref="RecurrentDataException">The file is missing or damaged, or names an unknown task.</exception>
@@ -61,6 +62,23 @@ public static class ModelFolder
                     new("classes", $"{s.Classes} ({string.Join(", ", config.Labels)})"),
                     new("vocabulary", $"{s.VocabularySize} tokens ({(config.Tokenizer == Data.TokenizerKind.Character ? "characters" : "words")})"),
                     new("max length", $"{config.MaxLength} tokens ({ClassificationConfig.TruncationName(config.Truncation)})"),
+                    new("dropout", s.Dropout.ToString("0.###")),
+                ]);
+            }
+            case Seq2SeqConfig.TaskName:
+            {
+                var config = Seq2SeqConfig.FromJson(json, configPath);
+                Seq2SeqShape s = config.Shape;
+                return new TaskModel(task, new Seq2SeqNetwork(s, new Rng(0)), config.ToJson(json["training"] as JsonObject),
+                [
+                    new("task", "sequence to sequence (seq2seq)"),
+                    new("cell", LanguageModelConfig.CellName(s.Cell)),
+                    new("encoder", $"{s.EncoderLayers} layer(s) × {s.EncoderHidden}{(s.Bidirectional ? ", bidirectional" : "")}{(s.ReverseSource ? ", reads sources reversed" : "")}"),
+                    new("decoder", $"{s.DecoderLayers} layer(s) × {s.DecoderHidden}"),
+                    new("attention", Seq2SeqConfig.AttentionName(s.Attention) + (s.Attention == Nn.AttentionKind.Bahdanau ? $" (size {s.AttentionSize})" : "")),
+                    new("embedding size", s.EmbeddingSize.ToString()),
+                    new("source vocabulary", $"{s.SourceVocabularySize} tokens ({Seq2SeqConfig.TokenizerName(config.SourceTokenizer)})"),
+                    new("target vocabulary", $"{s.TargetVocabularySize} tokens ({Seq2SeqConfig.TokenizerName(config.TargetTokenizer)})"),
                     new("dropout", s.Dropout.ToString("0.###")),
                 ]);
             }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Recurrent.Interop;
 using Recurrent.Nn;
 using Recurrent.Tasks.Classification;
+using Recurrent.Tasks.Seq2Seq;
 using Recurrent.Tests.Interop;
 using Recurrent.Tests.Onnx;
 using Recurrent.Training;
@@ -117,6 +118,49 @@ public sealed class InteropCliTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.True(new FileInfo(output).Length > 1000);
         Assert.Equal(["cls", "cls.onnx"], _folder.Entries());
+    }
+
+    private string SaveSeq2Seq(string name)
+    {
+        var model = Seq2SeqOnnxTests.Model(CellKind.Lstm, AttentionKind.Bahdanau, reverseSource: true, seed: 7);
+        string dir = _folder.File(name);
+        Directory.CreateDirectory(dir);
+        RunFiles.WriteJsonAtomic(Path.Combine(dir, RunFiles.Config), model.Config.ToJson());
+        SafeTensors.Write(Path.Combine(dir, RunFiles.Model), model.Network.NamedParameters().Select(p => KeyValuePair.Create(p.Name, p.Parameter.Value)).ToList());
+        return dir;
+    }
+
+    [Fact]
+    public void ExportOnnx_Seq2Seq_WritesEncoderAndDecoderGraphs_AndNeedsTheGraphNamed()
+    {
+        string dir = SaveSeq2Seq("s2s");
+
+        var (code, _, stderr) = CliRun.Invoke("export", "onnx", "--model", dir, "--out", _folder.File("x.onnx"));
+        Assert.Equal(2, code);
+        Assert.Contains("pick one with --graph encoder or --graph decoder", stderr);
+
+        (code, _, stderr) = CliRun.Invoke("export", "onnx", "--model", dir, "--out", _folder.File("encoder.onnx"), "--graph", "encoder");
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = CliRun.Invoke("export", "onnx", "--model", dir, "--out", _folder.File("decoder.onnx"), "--graph", "decoder");
+        Assert.True(code == 0, stderr);
+        using var encoder = new Microsoft.ML.OnnxRuntime.InferenceSession(_folder.File("encoder.onnx"));
+        using var decoder = new Microsoft.ML.OnnxRuntime.InferenceSession(_folder.File("decoder.onnx"));
+        Assert.Equal(["memory", "keys", "h", "c", "feed"], encoder.OutputMetadata.Keys.ToArray());
+        Assert.Equal(["previous", "h", "c", "feed", "memory", "keys", "source_lengths"], decoder.InputMetadata.Keys.ToArray());
+        Assert.Equal("true", decoder.ModelMetadata.CustomMetadataMap["reverse_source"]);
+
+        (code, _, stderr) = CliRun.Invoke("export", "onnx", "--model", dir, "--out", _folder.File("y.onnx"), "--graph", "step");
+        Assert.Equal(2, code);
+        Assert.Contains("--graph step does not apply to a 'seq2seq' model; expected encoder or decoder", stderr);
+    }
+
+    [Fact]
+    public void Info_Seq2Seq_DescribesEncoderDecoderAndAttention()
+    {
+        var (code, stdout, stderr) = CliRun.Invoke("info", SaveSeq2Seq("s2s"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("bahdanau (size 6)", stdout);
+        Assert.Contains("decoder.attention.v.weight", stdout);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class OnnxExportTests
 
         var inputs = new List<Microsoft.ML.OnnxRuntime.NamedOnnxValue> { Longs("tokens", tokens, steps, batch), Floats("h0", h0, layers, batch, Hidden) };
         if (c0 is not null) inputs.Add(Floats("c0", c0, layers, batch, Hidden));
-        var onnx = Run(OnnxExport.ToBytes(lm, LanguageModelGraph.Sequence), [.. inputs]);
+        var onnx = Run(OnnxExport.ToBytes(lm, ExportGraph.Sequence), [.. inputs]);
 
         Assert.Equal([steps, batch, Vocabulary], onnx["logits"].Shape);
         AssertClose(logits, onnx["logits"].Values, $"{cell} logits");
@@ -45,7 +45,7 @@ public sealed class OnnxExportTests
         float[] h = Normal(layers * batch * Hidden, 5);
         float[]? c = cell == CellKind.Lstm ? Normal(layers * batch * Hidden, 6) : null;
         var expected = Forward(lm.Network, tokens, steps, batch, h, c);
-        byte[] model = OnnxExport.ToBytes(lm, LanguageModelGraph.Step);
+        byte[] model = OnnxExport.ToBytes(lm, ExportGraph.Step);
 
         for (int t = 0; t < steps; t++)
         {
