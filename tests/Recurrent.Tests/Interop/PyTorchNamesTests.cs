@@ -7,6 +7,7 @@ using Recurrent.Data;
 using Recurrent.Nn;
 using Recurrent.Tasks.Classification;
 using Recurrent.Tasks.LanguageModel;
+using Recurrent.Tasks.Seq2Seq;
 using Recurrent.Tensors;
 using Recurrent.Tests.Oracle;
 
@@ -27,8 +28,13 @@ public sealed class PyTorchNamesTests
         CellKind cell = LanguageModelConfig.ParseCell(c.GetProperty("cell").GetString()!, "state_dicts.json");
         int v = c.GetProperty("vocab_size").GetInt32(), e = c.GetProperty("embedding_size").GetInt32();
         int h = c.GetProperty("hidden_size").GetInt32(), l = c.GetProperty("layers").GetInt32();
-        if (c.GetProperty("task").GetString() == "lm")
+        string task = c.GetProperty("task").GetString()!;
+        if (task == "lm")
             return new LanguageModelNetwork(new LanguageModelShape(v, cell, e, h, l, 0f), new Rng(1));
+        if (task == "seq2seq")
+            return new Seq2SeqNetwork(new Seq2SeqShape(v, c.GetProperty("target_vocab_size").GetInt32(), cell, e, h, l, c.GetProperty("bidirectional").GetBoolean(),
+                c.GetProperty("decoder_hidden").GetInt32(), c.GetProperty("decoder_layers").GetInt32(), Seq2SeqConfig.ParseAttention(c.GetProperty("attention").GetString()!),
+                c.GetProperty("attention_size").GetInt32(), 0f, false), new Rng(1));
         var shape = new ClassifierShape(v, c.GetProperty("classes").GetInt32(), cell, e, h, l, c.GetProperty("bidirectional").GetBoolean(), 0f,
             ClassificationConfig.ParsePooling(c.GetProperty("pooling").GetString()!));
         return new ClassifierNetwork(shape, new Rng(1));
@@ -49,10 +55,12 @@ public sealed class PyTorchNamesTests
     }
 
     [Fact]
-    public void Fixture_CoversEveryTaskAndPooling()
+    public void Fixture_CoversEveryTaskPoolingAndAttention()
     {
         var configs = Models().Select(m => m.GetProperty("config")).ToArray();
         Assert.Contains(configs, c => c.GetProperty("task").GetString() == "lm");
+        foreach (string attention in new[] { "none", "bahdanau", "luong-dot", "luong-general" })
+            Assert.Contains(configs, c => c.GetProperty("attention").ValueKind == JsonValueKind.String && c.GetProperty("attention").GetString() == attention);
         foreach (string pooling in new[] { "last", "mean", "max", "attention" })
             Assert.Contains(configs, c => c.GetProperty("pooling").ValueKind == JsonValueKind.String && c.GetProperty("pooling").GetString() == pooling);
     }
