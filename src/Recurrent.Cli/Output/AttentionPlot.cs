@@ -26,11 +26,11 @@ public static class AttentionPlot
         var plot = new Plot();
         var heatmap = plot.Add.Heatmap(intensities);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
-        heatmap.Extent = new CoordinateRect(0, columns, 0, rows);
         plot.Add.ColorBar(heatmap);
-        // Row 0 of the intensities is drawn at the top, so output token r sits at y = rows − r − ½.
-        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, columns).Select(c => c + 0.5).ToArray(), sourceTokens.Select(Visible).ToArray());
-        plot.Axes.Left.SetTicks(Enumerable.Range(0, rows).Select(r => rows - r - 0.5).ToArray(), outputTokens.Select(Visible).ToArray());
+        // Cells are centred on whole coordinates and row 0 of the intensities is drawn at the top, so source
+        // token c sits at x = c and output token r at y = rows − 1 − r.
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, columns).Select(c => (double)c).ToArray(), sourceTokens.Select(Visible).ToArray());
+        plot.Axes.Left.SetTicks(Enumerable.Range(0, rows).Select(r => (double)(rows - 1 - r)).ToArray(), outputTokens.Select(Visible).ToArray());
         plot.XLabel("source");
         plot.YLabel("output");
         plot.Title("attention");

@@ -9,22 +9,24 @@ namespace Recurrent.Tests.Tasks.Seq2Seq;
 
 public sealed class Seq2SeqLearnsTests
 {
+    private const int Steps = 200;
+
     internal static Seq2SeqConfig ReverseConfig(AttentionKind attention, int hidden = 32, CellKind cell = CellKind.Lstm, bool bidirectional = true, int decoderLayers = 1)
     {
-        var vocabulary = Vocabulary.Build("abcdef".Select(c => c.ToString()));
+        var vocabulary = Vocabulary.Build("abcde".Select(c => c.ToString()));
         int memory = (bidirectional ? 2 : 1) * hidden;
         var shape = new Seq2SeqShape(vocabulary.Count, vocabulary.Count, cell, 16, hidden, 1, bidirectional,
             attention == AttentionKind.LuongDot ? memory : hidden, decoderLayers, attention, 32, 0f, false);
         return new Seq2SeqConfig(TokenizerKind.Character, TokenizerKind.Character, vocabulary, vocabulary, PairFormat.Tsv, false, shape);
     }
 
-    /// <summary>Random strings of 2–6 letters from a–f and their reverses.</summary>
+    /// <summary>Random strings of 2–5 letters from a–e and their reverses.</summary>
     internal static SequencePair[] ReversePairs(int count, ulong seed)
     {
         var rng = new Rng(seed);
         return Enumerable.Range(0, count).Select(i =>
         {
-            string s = new(Enumerable.Range(0, 2 + rng.NextInt(5)).Select(_ => (char)('a' + rng.NextInt(6))).ToArray());
+            string s = new(Enumerable.Range(0, 2 + rng.NextInt(4)).Select(_ => (char)('a' + rng.NextInt(5))).ToArray());
             return new SequencePair(s, [new string(s.Reverse().ToArray())], $"pairs:{i + 1}");
         }).ToArray();
     }
@@ -38,8 +40,9 @@ public sealed class Seq2SeqLearnsTests
         var optimizer = new Adam(network.NamedParameters(), new AdamOptions(LearningRate: 1e-2f));
         var rng = new Rng(3);
         using var tape = new Tape();
-        for (int step = 0; step < 250; step++)
+        for (int step = 0; step < Steps; step++)
         {
+            optimizer.LearningRate = 1e-2f * (1 - 0.9f * step / Steps); // linear decay to a tenth
             int[] indices = Enumerable.Range(0, 32).Select(_ => rng.NextInt(train.Sources.Count)).ToArray();
             Variable loss = Seq2SeqLoss.Compute(network, tape, Seq2SeqBatches.Build(train, indices), new Seq2SeqLossOptions(), rng);
             optimizer.ZeroGrad();
@@ -49,6 +52,6 @@ public sealed class Seq2SeqLearnsTests
             tape.Reset();
         }
         Seq2SeqScores scores = Seq2SeqModel.Score(config, network, ReversePairs(300, 99), new TranslateOptions());
-        Assert.True(scores.ExactMatch >= 0.99, $"exact match {scores.ExactMatch:P1} after 250 steps; expected ≥ 99% (TER {scores.TokenErrorRate:P2})");
+        Assert.True(scores.ExactMatch >= 0.99, $"exact match {scores.ExactMatch:P1} after {Steps} steps; expected ≥ 99% (TER {scores.TokenErrorRate:P2})");
     }
 }
