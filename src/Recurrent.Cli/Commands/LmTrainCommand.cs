@@ -29,13 +29,14 @@ internal static class LmTrainCommand
         var hidden = new Option<int?>("--hidden") { Description = $"Hidden size (default {DefaultHidden})." };
         var embed = new Option<int?>("--embed") { Description = $"Embedding size (default {DefaultEmbed})." };
         var dropout = new Option<float?>("--dropout") { Description = $"Dropout on embeddings, between layers and before the decoder (default {DefaultDropout})." };
+        var weightDrop = new Option<float?>("--weight-drop") { Description = "DropConnect on the recurrent weights W_hh, as in AWD-LSTM (default 0: off)." };
         var batch = new Option<int?>("--batch") { Description = $"Parallel streams per batch (default {DefaultBatch})." };
         var bptt = new Option<int?>("--bptt", "--seq") { Description = $"k1: time steps per update (default {DefaultBptt})." };
         var bpttBack = new Option<int?>("--bptt-back") { Description = "k2 ≥ k1: time steps back-propagated per update (default k1)." };
         var common = new TrainingOptionsBinder();
         var command = new Command("train", "Train a language model on a text file (stateful truncated BPTT).")
         {
-            data, valid, validFraction, tokenizer, cell, layers, hidden, embed, dropout, batch, bptt, bpttBack,
+            data, valid, validFraction, tokenizer, cell, layers, hidden, embed, dropout, weightDrop, batch, bptt, bpttBack,
         };
         common.AddTo(command);
         command.SetAction((parse, cancel) => Task.FromResult(Train(parse, cancel)));
@@ -64,9 +65,11 @@ internal static class LmTrainCommand
             CellKind cellKind = ParseCell(PickText(cell, "cell") ?? DefaultCell);
             int embedSize = Pick(embed, "embed", DefaultEmbed), hiddenSize = Pick(hidden, "hidden", DefaultHidden), layerCount = Pick(layers, "layers", DefaultLayers);
             float dropoutRate = Pick(dropout, "dropout", DefaultDropout);
+            float weightDropRate = Pick(weightDrop, "weight_drop", 0f);
             if (embedSize < 1 || hiddenSize < 1 || layerCount < 1)
                 throw new ArgumentException($"--embed, --hidden and --layers must be ≥ 1; got {embedSize}, {hiddenSize}, {layerCount}.");
             if (!(dropoutRate >= 0 && dropoutRate < 1)) throw new ArgumentException($"--dropout must be in [0, 1); got {dropoutRate}.");
+            if (!(weightDropRate >= 0 && weightDropRate < 1)) throw new ArgumentException($"--weight-drop must be in [0, 1); got {weightDropRate}.");
 
             using var display = TrainingDisplays.Create(bitsPerToken: kind == TokenizerKind.Character);
             string text = dataPath is null ? BundledSample.Read(display.Message) : TextFile.ReadUtf8(dataPath);
@@ -85,7 +88,7 @@ internal static class LmTrainCommand
             else
             {
                 Vocabulary vocabulary = Vocabulary.Build(Tokenizers.Create(kind).Split(text));
-                var shape = new LanguageModelShape(vocabulary.Count, cellKind, embedSize, hiddenSize, layerCount, dropoutRate);
+                var shape = new LanguageModelShape(vocabulary.Count, cellKind, embedSize, hiddenSize, layerCount, dropoutRate, weightDropRate);
                 model = new LanguageModel(new LanguageModelConfig(kind, vocabulary, shape), new LanguageModelNetwork(shape, new Rng(options.Seed)));
             }
             int[] trainIds = model.Encode(text, out _);
