@@ -106,6 +106,14 @@ public sealed class LmCliTests : IDisposable
             Assert.True(doc.RootElement.TryGetProperty(field, out _), $"eval --json lacks '{field}'");
         double loss = doc.RootElement.GetProperty("loss").GetDouble();
         Assert.Equal(loss / Math.Log(2), doc.RootElement.GetProperty("bpc").GetDouble(), 4);
+
+        string shortText = Text("short.txt", string.Concat(Enumerable.Repeat(Tasks.LanguageModelTrainingTests.Corpus, 20))[..300]);
+        var (dynamicCode, dynamicJson, dynamicError) = Run("lm", "eval", "--model", dir, "--data", shortText, "--json", "--dynamic", "--dynamic-segment", "20");
+        Assert.True(dynamicCode == 0, dynamicError);
+        using var dynamicDoc = JsonDocument.Parse(dynamicJson);
+        Assert.True(dynamicDoc.RootElement.GetProperty("bpc").GetDouble() > 0);
+        AssertUsageError("--dynamic-segment", "lm", "eval", "--model", dir, "--data", shortText, "--dynamic", "--dynamic-segment", "0");
+        AssertUsageError("add --dynamic", "lm", "eval", "--model", dir, "--data", shortText, "--dynamic-lr", "0.1");
     }
 
     [Fact]
