@@ -17,7 +17,7 @@ internal static class LmEvalCommand
         var threads = CommonOptions.Threads();
         var precision = CommonOptions.Precision();
         var dynamic = new Option<bool>("--dynamic") { Description = "Dynamic evaluation: score the text in order, one stream, learning from each segment after scoring it (Krause et al. 2018)." };
-        var dynamicLr = new Option<float?>("--dynamic-lr") { Description = "Dynamic evaluation: SGD step size η (default 0.05)." };
+        var dynamicLr = new Option<float?>("--dynamic-lr") { Description = "Dynamic evaluation: SGD step size η (default 0.2)." };
         var dynamicDecay = new Option<float?>("--dynamic-decay") { Description = "Dynamic evaluation: pull λ back towards the trained weights per segment (default 0.001)." };
         var dynamicSegment = new Option<int?>("--dynamic-segment") { Description = "Dynamic evaluation: tokens per segment (default 50)." };
         var command = new Command("eval", "Score a text: loss in nats per token, bits per character, perplexity.")

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Recurrent.Cli.Commands;
 
 namespace Recurrent.Tests.Cli;
 
@@ -114,6 +115,17 @@ public sealed class LmCliTests : IDisposable
         Assert.True(dynamicDoc.RootElement.GetProperty("bpc").GetDouble() > 0);
         AssertUsageError("--dynamic-segment", "lm", "eval", "--model", dir, "--data", shortText, "--dynamic", "--dynamic-segment", "0");
         AssertUsageError("add --dynamic", "lm", "eval", "--model", dir, "--data", shortText, "--dynamic-lr", "0.1");
+    }
+
+    [Fact]
+    public void Train_ModelDefaults_GrowWithTheTimeBudget()
+    {
+        Assert.Equal(LmTrainCommand.ModelDefaults.Short, LmTrainCommand.ModelDefaults.For(LmTrainCommand.Defaults));
+        var thirty = new Recurrent.Training.TrainOptions(minutes: 30);
+        Assert.Equal(LmTrainCommand.ModelDefaults.Long, LmTrainCommand.ModelDefaults.For(thirty));
+        Assert.Equal(LmTrainCommand.ModelDefaults.Short, LmTrainCommand.ModelDefaults.For(new Recurrent.Training.TrainOptions(steps: 100000)));
+        Assert.Equal(2, LmTrainCommand.ModelDefaults.Long.Layers);
+        Assert.True(LmTrainCommand.ModelDefaults.Long.WeightDrop > 0);
     }
 
     [Fact]

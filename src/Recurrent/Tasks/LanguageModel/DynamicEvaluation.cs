@@ -17,12 +17,12 @@ namespace Recurrent.Tasks.LanguageModel;
 public sealed record DynamicEvaluationOptions
 {
     /// <summary>Creates the settings.</summary>
-    /// <param name="learningRate">η, the SGD step on each segment's mean loss (default 0.05).</param>
+    /// <param name="learningRate">η, the SGD step on each segment's mean loss (default 0.2).</param>
     /// <param name="decay">λ, the pull back towards the trained weights per segment, in [0, 1] (default 0.001).</param>
     /// <param name="segmentLength">Tokens per segment: scored together, then learned from (default 50).</param>
     /// <param name="clip">Global gradient-norm clip per step; 0 turns it off (default 1).</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
-    public DynamicEvaluationOptions(float learningRate = 0.05f, float decay = 0.001f, int segmentLength = 50, float clip = 1f)
+    public DynamicEvaluationOptions(float learningRate = 0.2f, float decay = 0.001f, int segmentLength = 50, float clip = 1f)
     {
         if (!(learningRate > 0f && float.IsFinite(learningRate))) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The dynamic-evaluation learning rate must be > 0.");
         if (!(decay >= 0f && decay <= 1f)) throw new ArgumentOutOfRangeException(nameof(decay), decay, "The dynamic-evaluation decay must be in [0, 1].");
