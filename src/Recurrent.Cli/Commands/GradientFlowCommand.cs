@@ -21,11 +21,12 @@ internal static class GradientFlowCommand
         var length = ExperimentOptions.Int("--length", $"T, the sequence length (default {defaults.Length}).", 2, 10_000);
         var hidden = ExperimentOptions.Int("--hidden", $"Hidden size (default {defaults.Hidden}).", 1, 4096);
         var steps = ExperimentOptions.Int("--steps", $"Training steps on the adding problem between the two measurements (default {defaults.TrainSteps}; 0: initialisation only).", 0, 1_000_000);
+        var lr = new Option<float?>("--lr") { Description = $"Adam's learning rate for the training (default {defaults.LearningRate})." };
         var forgetBias = new Option<float?>("--forget-bias") { Description = $"LSTM forget-gate bias at initialisation (default {defaults.ForgetBias}); the cell path decays as σ(b_f) per step." };
         var common = new ExperimentOptions();
         var command = new Command("gradient-flow", "Vanishing and exploding gradients: the norm of ∂e_T/∂h_k against the distance T − k, for W_hh scaled below, at and above spectral radius 1.")
         {
-            cell, scale, length, hidden, steps, forgetBias,
+            cell, scale, length, hidden, steps, lr, forgetBias,
         };
         common.AddTo(command);
         command.SetAction((parse, cancel) =>
@@ -40,6 +41,7 @@ internal static class GradientFlowCommand
                 Length = parse.GetValue(length) ?? defaults.Length,
                 Hidden = parse.GetValue(hidden) ?? defaults.Hidden,
                 TrainSteps = parse.GetValue(steps) ?? defaults.TrainSteps,
+                LearningRate = ExperimentOptions.Positive(parse.GetValue(lr), "--lr", defaults.LearningRate),
                 ForgetBias = bias,
                 Seed = parse.GetValue(common.Seed) ?? defaults.Seed,
             };
@@ -50,7 +52,7 @@ internal static class GradientFlowCommand
             using (var display = ExperimentOptions.Display(parse))
             {
                 display.OnMessage($"gradient flow: adding problem, T={options.Length}, H={options.Hidden}, cells {string.Join(",", options.Cells.Select(LanguageModelConfig.CellName))}, " +
-                    $"scales {string.Join(",", options.Scales)}, {options.TrainSteps} training steps; output in {folder}");
+                    $"scales {string.Join(",", options.Scales)}, {options.TrainSteps} training steps (Adam, lr {options.LearningRate}); output in {folder}");
                 runs = GradientFlowExperiment.Run(options, display, cancel);
             }
             int probe = Math.Min(50, options.Length - 1);

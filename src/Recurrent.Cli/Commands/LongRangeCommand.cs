@@ -1,7 +1,8 @@
 // `rnn experiment long-range`: each cell trained on a synthetic long-range task (adding, temporal order, copy)
 // at growing lengths under the same budget and seed; the held-out error against the trivial baseline and
 // whether the task was solved. Writes long-range.csv (the table), long-range-curves.csv (error at every
-// evaluation) and long-range.png (final error ÷ baseline against length, one line per cell).
+// evaluation) and long-range.png (final error ÷ baseline against length, one line per cell; 1 is no better than
+// the trivial baseline, 0 is perfect).
 using System.CommandLine;
 using Recurrent.Cli.Output;
 using Recurrent.Experiments;
@@ -72,7 +73,7 @@ internal static class LongRangeCommand
             LossPlot.SaveLines(Path.Combine(folder, Plot), $"{name}: held-out {probe.ErrorName} ÷ trivial baseline after ≤ {options.Steps} steps (below {probe.SolvedThreshold / probe.TrivialBaseline:0.###}: solved)",
                 name == "copy" ? "gap T (steps)" : "sequence length T", $"{probe.ErrorName} ÷ baseline",
                 runs.GroupBy(r => r.Cell).Select(g => (LanguageModelConfig.CellName(g.Key), (IReadOnlyList<(double X, double Y)>)g.Select(r => ((double)r.Length, r.Error / r.Baseline)).ToArray())).ToArray(),
-                logY: true);
+                logY: false);
             table.Write(output, $"{name}: held-out {probe.ErrorName} after at most {options.Steps} steps (trivial baseline {probe.TrivialBaseline:0.###}; solved at ≤ {probe.SolvedThreshold})");
             output.WriteLine($"wrote {TableCsv}, {CurvesCsv} and {Plot} in {folder}");
             return Task.FromResult(ExitCodes.Success);

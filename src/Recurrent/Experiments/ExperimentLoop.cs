@@ -25,6 +25,7 @@ public sealed class ExperimentLoop
     private double _lastReportSeconds;
     private long _lastReportTokens;
     private double _tokensPerSecond;
+    private double _lastLoss = double.NaN, _lastNorm = double.NaN, _lastRate;
 
     /// <summary>Counts <paramref name="totalSteps"/> steps over the whole experiment; reports to <paramref name="observer"/> when given.</summary>
     public ExperimentLoop(int totalSteps, ITrainingObserver? observer)
@@ -63,7 +64,7 @@ public sealed class ExperimentLoop
     public void Skip(int steps)
     {
         StepsDone = Math.Min(TotalSteps, StepsDone + steps);
-        Report(double.NaN, double.NaN, 0);
+        Report(_lastLoss, _lastNorm, _lastRate);
     }
 
     /// <summary>A one-line message for the display.</summary>
@@ -73,6 +74,7 @@ public sealed class ExperimentLoop
     {
         StepsDone = Math.Min(TotalSteps, StepsDone + 1);
         _tokens += tokens;
+        (_lastLoss, _lastNorm, _lastRate) = (loss, norm, learningRate);
         Report(loss, norm, learningRate);
     }
 

@@ -41,17 +41,17 @@ public sealed record GradientFlowOptions
     /// <summary>Sequences per training batch (and in the probe batch). Default 32.</summary>
     public int Batch { get; init => field = AtLeast(value, 1, nameof(Batch)); } = 32;
 
-    /// <summary>Adam steps between the two measurements. Default 200; 0 measures at initialisation only.</summary>
-    public int TrainSteps { get; init => field = AtLeast(value, 0, nameof(TrainSteps)); } = 200;
+    /// <summary>Adam steps between the two measurements. Default 300; 0 measures at initialisation only.</summary>
+    public int TrainSteps { get; init => field = AtLeast(value, 0, nameof(TrainSteps)); } = 300;
 
-    /// <summary>Adam's learning rate. Default 1e-3.</summary>
-    public float LearningRate { get; init => field = value > 0 && float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(LearningRate), value, "The learning rate must be positive."); } = 1e-3f;
+    /// <summary>Adam's learning rate. Default 1e-2 (as the long-range experiment).</summary>
+    public float LearningRate { get; init => field = value > 0 && float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(LearningRate), value, "The learning rate must be positive."); } = 1e-2f;
 
     /// <summary>Gradient clipping (global norm) during the training. Default 1; 0 turns it off.</summary>
     public float Clip { get; init => field = value >= 0 && float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(Clip), value, "Clip must be ≥ 0."); } = 1f;
 
     /// <summary>LSTM forget-gate bias at initialisation. Default 1 (Jozefowicz et al. 2015; Gers et al. 2000 argue for positive).</summary>
-    public float ForgetBias { get; init; } = 1f;
+    public float ForgetBias { get; init => field = float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(ForgetBias), value, "The forget bias must be finite."); } = 1f;
 
     /// <summary>Seed of the weights, the probe batch and the training batches.</summary>
     public ulong Seed { get; init; } = 1;

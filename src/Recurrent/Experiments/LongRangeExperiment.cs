@@ -27,8 +27,8 @@ public sealed record LongRangeOptions
     /// <summary>Sequences per batch. Default 32.</summary>
     public int Batch { get; init => field = GradientFlowOptions.AtLeast(value, 1, nameof(Batch)); } = 32;
 
-    /// <summary>The budget: Adam steps per cell and length. Default 600.</summary>
-    public int Steps { get; init => field = GradientFlowOptions.AtLeast(value, 1, nameof(Steps)); } = 600;
+    /// <summary>The budget: Adam steps per cell and length. Default 1000.</summary>
+    public int Steps { get; init => field = GradientFlowOptions.AtLeast(value, 1, nameof(Steps)); } = 1000;
 
     /// <summary>Held-out evaluation (and the early stop) every this many steps. Default 100.</summary>
     public int EvalEvery { get; init => field = GradientFlowOptions.AtLeast(value, 1, nameof(EvalEvery)); } = 100;
@@ -41,6 +41,9 @@ public sealed record LongRangeOptions
 
     /// <summary>Gradient clipping (global norm). Default 1; 0 turns it off.</summary>
     public float Clip { get; init => field = value >= 0 && float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(Clip), value, "Clip must be ≥ 0."); } = 1f;
+
+    /// <summary>LSTM forget-gate bias at initialisation. Default 1, the common practice (Jozefowicz et al. 2015).</summary>
+    public float ForgetBias { get; init => field = float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(ForgetBias), value, "The forget bias must be finite."); } = 1f;
 
     /// <summary>Seed of the weights and the data (the same for every cell and length).</summary>
     public ulong Seed { get; init; } = 1;
@@ -95,6 +98,7 @@ public static class LongRangeExperiment
     private static LongRangeRun TrainOne(SyntheticTask task, CellKind cell, SyntheticBatch test, LongRangeOptions options, ExperimentLoop loop, CancellationToken cancel)
     {
         var network = new ProbeNetwork(cell, task, options.Hidden, ExperimentLoop.WeightsRng(options.Seed));
+        if (cell == CellKind.Lstm) RecurrentSpectrum.SetForgetBias(network.Recurrent, options.ForgetBias);
         var optimizer = ExperimentLoop.Adam(network, options.LearningRate);
         var parameters = network.Parameters();
         var data = new Rng(options.Seed + 11);

@@ -6,9 +6,10 @@
 //   Temporal order (their experiment 6a): symbols {a, b, c, d, X, Y, B, E} one-hot; B first, E last, distractors
 //     a–d elsewhere except one X-or-Y in [0.1T, 0.2T] and one in [0.5T, 0.6T]; the class (XX, XY, YX, YY) is
 //     read at the last step. Chance error 3/4.
-//   Copy (the memory task of their experiment 2, in the form of Arjovsky et al. 2016): K = 5 symbols from 8,
-//     then T blanks whose last is a delimiter, then K blanks during which the K symbols must be output in order
-//     (sequence length T + 2K). The error is over the K recall steps only. Chance error 7/8.
+//   Copy (the memory task of their experiment 2, in the form of Arjovsky et al. 2016, made smaller so that it
+//     can be learnt in minutes): K = 3 symbols from 4, then T blanks whose last is a delimiter, then K blanks
+//     during which the K symbols must be output in order (sequence length T + 2K). The error is over the K
+//     recall steps only. Chance error 3/4.
 using Recurrent.Tensors;
 
 namespace Recurrent.Experiments;
@@ -49,9 +50,9 @@ public sealed record SyntheticBatch(Tensor Inputs, float[] Values, int[] Classes
 public sealed class SyntheticTask
 {
     /// <summary>Symbols recalled by the copy task.</summary>
-    public const int CopySymbols = 5;
+    public const int CopySymbols = 3;
     /// <summary>Alphabet size of the copy task.</summary>
-    public const int CopyAlphabet = 8;
+    public const int CopyAlphabet = 4;
 
     /// <summary>Creates the task; <paramref name="length"/> is T (for Copy, the gap between seeing and recalling).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The length is below the task's minimum (adding 2, temporal order 10, copy 1).</exception>
@@ -81,7 +82,7 @@ public sealed class SyntheticTask
     /// <summary>What <see cref="ProbeNetwork.Error"/> measures: "mse" or "error rate".</summary>
     public string ErrorName => Answer == AnswerKind.FinalValue ? "mse" : "error rate";
 
-    /// <summary>The error of a predictor that ignores the input: MSE of always answering 1 (≈ 0.167), or chance (3/4, 7/8).</summary>
+    /// <summary>The error of a predictor that ignores the input: MSE of always answering 1 (≈ 0.167), or chance (3/4 for both classification tasks).</summary>
     public double TrivialBaseline => Kind switch { SyntheticTaskKind.Adding => 1.0 / 6.0, SyntheticTaskKind.TemporalOrder => 0.75, _ => 1.0 - 1.0 / CopyAlphabet };
 
     /// <summary>
@@ -154,7 +155,7 @@ public sealed class SyntheticTask
 
     private static int Between(Rng rng, int low, int high) => Math.Max(1, low) + rng.NextInt(Math.Max(1, high - Math.Max(1, low) + 1));
 
-    // Features: 0 blank, 1…8 symbols, 9 delimiter. Targets: the symbol index 0…7 at the last K steps.
+    // Features: 0 blank, 1…A symbols, A + 1 delimiter (A = CopyAlphabet). Targets: the symbol index 0…A − 1 at the last K steps.
     private void SampleCopy(Rng rng, Span<float> x, int[] classes, int b, int batch)
     {
         int t = SequenceLength;
