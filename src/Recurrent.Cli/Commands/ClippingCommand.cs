@@ -18,7 +18,7 @@ internal static class ClippingCommand
         var cell = new Option<string?>("--cell") { Description = "The cell: rnn (default), rnn-relu, lstm, gru, gru-original." };
         var scale = new Option<double?>("--scale") { Description = $"Spectral radius of W_hh at initialisation (default {defaults.Scale})." };
         var length = ExperimentOptions.Int("--length", $"T of the adding problem (default {defaults.Length}).", 2, 10_000);
-        var hidden = ExperimentOptions.Int("--hidden", $"Hidden size (default {defaults.Hidden}).", 1, 4096);
+        var hidden = ExperimentOptions.Int("--hidden", $"Hidden size (default {defaults.Hidden}; up to 1024, the eigenvalues cost H³).", 1, 1024);
         var steps = ExperimentOptions.Int("--steps", $"SGD steps per run (default {defaults.Steps}).", 1, 10_000_000);
         var lr = new Option<float?>("--lr") { Description = $"Plain SGD's learning rate (default {defaults.LearningRate})." };
         var clip = new Option<float?>("--clip") { Description = $"Global-norm threshold of the clipped run (default {defaults.Clip})." };
@@ -53,7 +53,7 @@ internal static class ClippingCommand
             {
                 display.OnMessage($"clipping: {LanguageModelConfig.CellName(options.Cell)}, W_hh at ρ={options.Scale}, adding problem T={options.Length}, SGD lr {options.LearningRate}, " +
                     $"{options.Steps} steps, clip {options.Clip}; output in {folder}");
-                (unclipped, clipped) = ClippingExperiment.Run(options, display, cancel);
+                (unclipped, clipped) = ExperimentOptions.Stoppable(() => ClippingExperiment.Run(options, display, cancel));
             }
             var csv = new ResultTable("step", "loss_unclipped", "grad_norm_unclipped", "loss_clipped", "grad_norm_clipped");
             for (int i = 0; i < options.Steps; i++)

@@ -93,6 +93,19 @@ internal sealed class ExperimentOptions
         return folder;
     }
 
+    /// <summary>Runs an experiment; a stop by request (Ctrl+C) ends it with a message saying nothing was written.</summary>
+    public static T Stoppable<T>(Func<T> run)
+    {
+        try
+        {
+            return run();
+        }
+        catch (OperationCanceledException e)
+        {
+            throw new OperationCanceledException("the experiment was stopped by request before it finished; no results were written.", e);
+        }
+    }
+
     /// <summary>The progress display: a bar on a terminal, plain lines otherwise.</summary>
     public static ConsoleTrainingObserver Display(ParseResult parse) =>
         new(TrainingDisplayOptions.Default(), parse.InvocationConfiguration.Output);

@@ -19,7 +19,7 @@ internal static class GradientFlowCommand
         var cell = new Option<string?>("--cell") { Description = "Cell(s), comma-separated: rnn, rnn-relu, lstm, gru, gru-original (default rnn,lstm,gru)." };
         var scale = new Option<string?>("--scale") { Description = $"Spectral radius (or a comma-separated list) W_hh is scaled to at initialisation (default {string.Join(",", GradientFlowOptions.DefaultScales)})." };
         var length = ExperimentOptions.Int("--length", $"T, the sequence length (default {defaults.Length}).", 2, 10_000);
-        var hidden = ExperimentOptions.Int("--hidden", $"Hidden size (default {defaults.Hidden}).", 1, 4096);
+        var hidden = ExperimentOptions.Int("--hidden", $"Hidden size (default {defaults.Hidden}; up to 1024, the eigenvalues cost H³).", 1, 1024);
         var steps = ExperimentOptions.Int("--steps", $"Training steps on the adding problem between the two measurements (default {defaults.TrainSteps}; 0: initialisation only).", 0, 1_000_000);
         var lr = new Option<float?>("--lr") { Description = $"Adam's learning rate for the training (default {defaults.LearningRate})." };
         var forgetBias = new Option<float?>("--forget-bias") { Description = $"LSTM forget-gate bias at initialisation (default {defaults.ForgetBias}); the cell path decays as σ(b_f) per step." };
@@ -53,7 +53,7 @@ internal static class GradientFlowCommand
             {
                 display.OnMessage($"gradient flow: adding problem, T={options.Length}, H={options.Hidden}, cells {string.Join(",", options.Cells.Select(LanguageModelConfig.CellName))}, " +
                     $"scales {string.Join(",", options.Scales)}, {options.TrainSteps} training steps (Adam, lr {options.LearningRate}); output in {folder}");
-                runs = GradientFlowExperiment.Run(options, display, cancel);
+                runs = ExperimentOptions.Stoppable(() => GradientFlowExperiment.Run(options, display, cancel));
             }
             int probe = Math.Min(50, options.Length - 1);
             SaveNorms(runs, Path.Combine(folder, NormsCsv));

@@ -24,10 +24,11 @@ internal static class LongRangeCommand
         var steps = ExperimentOptions.Int("--steps", $"Budget: Adam steps per cell and length (default {defaults.Steps}); a run stops early once solved.", 1, 10_000_000);
         var batch = ExperimentOptions.Int("--batch", $"Sequences per batch (default {defaults.Batch}).", 1, 65_536);
         var lr = new Option<float?>("--lr") { Description = $"Adam's learning rate (default {defaults.LearningRate})." };
+        var forgetBias = new Option<float?>("--forget-bias") { Description = $"LSTM forget-gate bias at initialisation (default {defaults.ForgetBias})." };
         var common = new ExperimentOptions();
         var command = new Command("long-range", "Which cell learns a long-range dependency, and up to what length: the synthetic tasks of Hochreiter & Schmidhuber (1997).")
         {
-            task, length, cells, hidden, steps, batch, lr,
+            task, length, cells, hidden, steps, batch, lr, forgetBias,
         };
         common.AddTo(command);
         command.SetAction((parse, cancel) =>
@@ -49,6 +50,7 @@ internal static class LongRangeCommand
                 Steps = parse.GetValue(steps) ?? defaults.Steps,
                 Batch = parse.GetValue(batch) ?? defaults.Batch,
                 LearningRate = ExperimentOptions.Positive(parse.GetValue(lr), "--lr", defaults.LearningRate),
+                ForgetBias = parse.GetValue(forgetBias) is float f && !float.IsFinite(f) ? throw new ArgumentException($"--forget-bias must be a finite number; got {f}.") : parse.GetValue(forgetBias) ?? defaults.ForgetBias,
                 Seed = parse.GetValue(common.Seed) ?? defaults.Seed,
             };
             string name = SyntheticTask.Name(kind);
@@ -60,7 +62,7 @@ internal static class LongRangeCommand
             {
                 display.OnMessage($"long range: {name}, lengths {string.Join(",", options.EffectiveLengths)}, cells {string.Join(",", options.Cells.Select(LanguageModelConfig.CellName))}, " +
                     $"H={options.Hidden}, budget {options.Steps} steps of {options.Batch}; solved when the held-out {probe.ErrorName} ≤ {probe.SolvedThreshold}; output in {folder}");
-                runs = LongRangeExperiment.Run(options, display, cancel);
+                runs = ExperimentOptions.Stoppable(() => LongRangeExperiment.Run(options, display, cancel));
             }
             var table = new ResultTable("task", "length", "cell", probe.ErrorName.Replace(' ', '_'), "baseline", "error/baseline", "solved", "steps");
             foreach (LongRangeRun r in runs)
