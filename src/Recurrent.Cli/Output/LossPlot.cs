@@ -72,13 +72,17 @@ public static class LossPlot
 
     private static void Fill(Plot plot, PlotPanel panel)
     {
+        double low = double.PositiveInfinity, high = double.NegativeInfinity;
         foreach (var (name, points) in panel.Series)
         {
             ArgumentNullException.ThrowIfNull(points);
             var shown = panel.LogY ? points.Where(p => p.Y > 0).Select(p => (p.X, Math.Log10(p.Y))) : points;
-            AddLine(plot, name, Finite(shown), markerSize: panel.MarkerSize);
+            var finite = Finite(shown);
+            AddLine(plot, name, finite, markerSize: panel.MarkerSize);
+            if (finite.Y.Length > 0) (low, high) = (Math.Min(low, finite.Y.Min()), Math.Max(high, finite.Y.Max()));
         }
-        if (panel.LogY) plot.Axes.Left.TickGenerator = LogTicks();
+        // Whole powers of ten, unless the data spans less than two decades (then too few would show).
+        if (panel.LogY) plot.Axes.Left.TickGenerator = high - low >= 2 ? LogTicks() : FractionalLogTicks();
         Label(plot, panel.Title, panel.XLabel, panel.YLabel);
         plot.ShowLegend(Edge.Right); // beside the data: experiment lines can end anywhere
     }
@@ -111,6 +115,12 @@ public static class LossPlot
         MinorTickGenerator = new LogMinorTickGenerator(),
         IntegerTicksOnly = true,
         LabelFormatter = exponent => Math.Pow(10, exponent).ToString("G4", System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    // Ticks anywhere on a log10 axis, labelled with the value they stand for.
+    private static NumericAutomatic FractionalLogTicks() => new()
+    {
+        LabelFormatter = exponent => Math.Pow(10, exponent).ToString("G3", System.Globalization.CultureInfo.InvariantCulture),
     };
 
     private static void Write(string path, Action<string, int, int> render, int width, int height)

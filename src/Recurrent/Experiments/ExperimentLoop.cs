@@ -87,6 +87,7 @@ public sealed class ExperimentLoop
             _tokensPerSecond = (_tokens - _lastReportTokens) / (now - _lastReportSeconds);
             (_lastReportSeconds, _lastReportTokens) = (now, _tokens);
         }
+        else if (_lastReportSeconds == 0 && now > 0) _tokensPerSecond = _tokens / now; // the first second: the average so far
         double fraction = (double)StepsDone / TotalSteps;
         _observer.OnStep(new TrainingProgress(StepsDone, TotalSteps, 1, fraction, now, null, fraction, loss, _tokensPerSecond, norm, learningRate));
     }
