@@ -24,6 +24,7 @@ public static class Program
         root.Subcommands.Add(InteropCommands.Import());
         root.Subcommands.Add(InteropCommands.Info());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(ExperimentCommand.Create());
 
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
