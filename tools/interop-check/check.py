@@ -142,6 +142,10 @@ def encode(tokens, vocabulary):
     return [ids.get(t, 1) for t in tokens]
 
 
+def slug(task, name):
+    return task + "-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
 def train(task, folder, options, data):
     if os.path.exists(os.path.join(folder, "model.safetensors")):
         return                                            # --keep with a folder from an earlier run
@@ -164,9 +168,10 @@ def check_lm(ns, snippet, work):
         ("gru 2 layers, char", ["--cell", "gru", "--layers", 2, "--tokenizer", "char"]),
         ("rnn (tanh) 2 layers, word", ["--cell", "rnn", "--layers", 2, "--tokenizer", "word"]),
         ("rnn-relu 1 layer, char", ["--cell", "rnn-relu", "--layers", 1, "--tokenizer", "char"]),
+        ("gru-original 1 layer, char", ["--cell", "gru-original", "--layers", 1, "--tokenizer", "char"]),
     ]
-    for i, (name, options) in enumerate(cases):
-        folder = os.path.join(work, f"lm{i}")
+    for name, options in cases:
+        folder = os.path.join(work, slug("lm", name))
         train("lm", folder, options + ["--hidden", 24, "--embed", 12, "--batch", 8, "--bptt", 32, "--steps", 40,
                                        "--eval-every", 20, "--dropout", 0.1], train_text)
         ours = json.loads(rnn("lm", "eval", "--model", folder, "--data", eval_text, "--json"))
@@ -230,10 +235,11 @@ def check_classify(ns, snippet, work):
         ("lstm 2 layers bi, mean", ["--cell", "lstm", "--layers", 2, "--bidirectional", "true", "--pooling", "mean", "--max-len", 9, "--truncate", "head+tail"]),
         ("gru 1 layer bi, max", ["--cell", "gru", "--layers", 1, "--bidirectional", "true", "--pooling", "max"]),
         ("lstm 2 layers bi, attention", ["--cell", "lstm", "--layers", 2, "--bidirectional", "true", "--pooling", "attention", "--max-len", 11]),
+        ("gru-original 2 layers bi, mean", ["--cell", "gru-original", "--layers", 2, "--bidirectional", "true", "--pooling", "mean", "--max-len", 10]),
         ("rnn 1 layer, attention, char", ["--cell", "rnn", "--layers", 1, "--pooling", "attention", "--tokenizer", "char", "--max-len", 40]),
     ]
-    for i, (name, options) in enumerate(cases):
-        folder = os.path.join(work, f"classify{i}")
+    for name, options in cases:
+        folder = os.path.join(work, slug("classify", name))
         train("classify", folder, options + ["--lowercase", "true", "--hidden", 12, "--embed", 8, "--batch", 16,
                                              "--steps", 40, "--eval-every", 20, "--dropout", 0.1], data)
         lines = rnn("classify", "predict", "--model", folder, "--json", stdin="\n".join(CLASSIFY_INPUTS) + "\n").splitlines()
@@ -310,11 +316,13 @@ def check_seq2seq(ns, snippet, work):
                                               "--decoder-layers", 1, "--decoder-hidden", 12, "--attention", "none", "--reverse-source", "true"]),
         ("lstm enc 1 bi, dec 2, bahdanau, reversed", ["--cell", "lstm", "--layers", 1, "--bidirectional", "true", "--hidden", 10,
                                                       "--decoder-layers", 2, "--decoder-hidden", 12, "--attention", "bahdanau", "--reverse-source", "true"]),
+        ("gru-original enc 2 bi, dec 2, bahdanau", ["--cell", "gru-original", "--layers", 2, "--bidirectional", "true", "--hidden", 10,
+                                                    "--decoder-layers", 2, "--decoder-hidden", 12, "--attention", "bahdanau"]),
         ("rnn enc 1, dec 1, luong-general", ["--cell", "rnn", "--layers", 1, "--bidirectional", "false", "--hidden", 12,
                                              "--decoder-layers", 1, "--decoder-hidden", 12, "--attention", "luong-general"]),
     ]
-    for i, (name, options) in enumerate(cases):
-        folder = os.path.join(work, f"seq2seq{i}")
+    for name, options in cases:
+        folder = os.path.join(work, slug("seq2seq", name))
         train("seq2seq", folder, common + options, data)
         lines = rnn("seq2seq", "translate", "--model", folder, "--json", "--max-length", MAX_LENGTH, stdin="\n".join(SEQ2SEQ_INPUTS) + "\n").splitlines()
         ours = [json.loads(line) for line in lines]
