@@ -23,7 +23,8 @@ Directory.CreateDirectory(outputFolder);
 Libtorch.Initialize();
 Console.WriteLine($"TorchSharp {Libtorch.TorchSharpVersion}, libtorch {Libtorch.TorchVersion}; writing to {Path.GetFullPath(outputFolder)}");
 int count = 0;
-foreach (string fileName in RecurrentFixtures.WriteAll(outputFolder).Concat(OptimizerFixtures.WriteAll(outputFolder)).Concat(Seq2SeqFixtures.WriteAll(outputFolder)))
+foreach (string fileName in RecurrentFixtures.WriteAll(outputFolder).Concat(OptimizerFixtures.WriteAll(outputFolder)).Concat(StateDictFixtures.WriteAll(outputFolder))
+    .Concat(Seq2SeqFixtures.WriteAll(outputFolder)))
 {
     Console.WriteLine($"  {fileName}");
     count++;
