@@ -125,7 +125,7 @@ public sealed class LmCliTests : IDisposable
         Assert.Equal(LmTrainCommand.ModelDefaults.Long, LmTrainCommand.ModelDefaults.For(thirty));
         Assert.Equal(LmTrainCommand.ModelDefaults.Short, LmTrainCommand.ModelDefaults.For(new Recurrent.Training.TrainOptions(steps: 100000)));
         Assert.Equal(2, LmTrainCommand.ModelDefaults.Long.Layers);
-        Assert.True(LmTrainCommand.ModelDefaults.Long.WeightDrop > 0);
+        Assert.True(LmTrainCommand.ModelDefaults.Long.Dropout > LmTrainCommand.ModelDefaults.Short.Dropout);
     }
 
     [Fact]
