@@ -49,12 +49,17 @@ public sealed class Seq2SeqModel(Seq2SeqConfig config, Seq2SeqNetwork network)
     {
         var decoder = new Seq2SeqStepDecoder(network);
         var results = new DecodedSequence[sources.Count];
-        // Sorting by length keeps batches free of padding; results go back to input order.
+        // Sorting by length keeps batches free of padding; results go back to input order. Without a fixed
+        // --max-length each batch holds one source length, so every source gets its own limit 2·length + 10
+        // and its output does not depend on the other inputs.
         int[] order = Enumerable.Range(0, sources.Count).OrderBy(i => sources[i].Length).ThenBy(i => i).ToArray();
-        foreach (int[] chunk in order.Chunk(batchSize))
+        IEnumerable<int[]> chunks = options.MaxLength > 0
+            ? order.Chunk(batchSize)
+            : order.GroupBy(i => sources[i].Length).SelectMany(group => group.Chunk(batchSize));
+        foreach (int[] chunk in chunks)
         {
             int[][] batch = chunk.Select(i => sources[i]).ToArray();
-            int maxLength = options.MaxLength > 0 ? options.MaxLength : 2 * batch.Max(s => s.Length) + 10;
+            int maxLength = options.MaxLength > 0 ? options.MaxLength : 2 * batch[0].Length + 10;
             var decoding = new DecodingOptions(Vocabulary.BosId, Vocabulary.EosId, options.BeamSize, maxLength, options.LengthPenalty);
             IReadOnlyList<DecodedSequence> decoded = SequenceDecoder.Decode(decoder, decoder.Start(batch), batch.Length, decoding);
             for (int j = 0; j < chunk.Length; j++) results[chunk[j]] = decoded[j];

@@ -73,6 +73,19 @@ public sealed class Seq2SeqNetworkTests
         }
     }
 
+    [Fact]
+    public void Decode_DefaultLengthLimit_IsEachSourcesOwn()
+    {
+        // Without --max-length a source may emit 2·length + 10 tokens whatever else is translated with it.
+        var network = new Seq2SeqNetwork(Tiny(AttentionKind.LuongGeneral, CellKind.Lstm), new Rng(9));
+        int[] shortSource = [4, 5], longSource = [4, 5, 6, 5, 4, 6, 5, 4, 6, 5, 4, 6];
+        var alone = Seq2SeqModel.Decode(network, [shortSource], new TranslateOptions());
+        var together = Seq2SeqModel.Decode(network, [shortSource, longSource], new TranslateOptions());
+        Assert.Equal(alone[0].Tokens, together[0].Tokens);
+        Assert.True(together[0].Tokens.Length <= 2 * shortSource.Length + 10);
+        Assert.True(together[1].Tokens.Length <= 2 * longSource.Length + 10);
+    }
+
     [Theory]
     [InlineData(AttentionKind.None)]
     [InlineData(AttentionKind.Bahdanau)]
