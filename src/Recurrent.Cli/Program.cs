@@ -20,6 +20,7 @@ public static class Program
         root.Subcommands.Add(LmCommand.Create());
         root.Subcommands.Add(ClassifyCommand.Create());
         root.Subcommands.Add(TagCommand.Create());
+        root.Subcommands.Add(CaptionCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
 
         ParseResult parse = root.Parse(args);
