@@ -104,6 +104,8 @@ internal static class CaptionTrainCommand
                 training["valid_fraction"] = fraction;
                 training["images"] = imagesPath is null ? null : Path.GetFullPath(imagesPath);
                 training["features"] = featuresPath is null ? null : Path.GetFullPath(featuresPath);
+                training["image_size"] = size;
+                training["patch"] = patchSize;
                 training["batch"] = batchSize;
                 RunFiles.WriteJsonAtomic(Path.Combine(runDir, RunFiles.Config), model.Config.ToJson(training));
             }

@@ -17,7 +17,7 @@ public sealed class CaptioningTask : ITrainingTask
     private readonly Captioner _model;
     private readonly ImageFeatures _features;
     private readonly IReadOnlyList<CaptionedImage> _valid;
-    private readonly (string Image, int[] Inputs, int[] Targets)[] _examples;
+    private readonly (string Image, int[] Inputs, int[] Targets)[] _examples, _validExamples;
     private readonly int[][] _inputs;
     private readonly int _batchSize;
     private readonly Rng _shuffle;
@@ -34,6 +34,7 @@ public sealed class CaptioningTask : ITrainingTask
         foreach (CaptionedImage image in train.Concat(valid)) _ = features[image.Image];
         _examples = train.SelectMany(i => i.Captions.Select(c => model.Config.Encode(c)).Select(e => (i.Image, e.Inputs, e.Targets))).ToArray();
         if (_examples.Length == 0) throw new ArgumentException("CaptioningTask: no training captions.", nameof(train));
+        _validExamples = valid.SelectMany(i => i.Captions.Select(c => model.Config.Encode(c)).Select(e => (i.Image, e.Inputs, e.Targets))).ToArray();
         _inputs = _examples.Select(e => e.Inputs).ToArray();
         _shuffle = new Rng(seed ^ 0xCA9UL);
         _epochStartState = _shuffle.GetState();
@@ -58,15 +59,15 @@ public sealed class CaptioningTask : ITrainingTask
             _plan = ClassificationBatches.PlanEpoch(_inputs, _batchSize, _shuffle);
         }
         int[] indices = _plan[_batchIndex++];
-        var (features, inputs, targets, steps, lengths) = Build(indices);
+        var (features, inputs, targets, steps, lengths) = Build(_examples, indices);
         Variable logits = _model.Network.Forward(tape, features, inputs, steps, indices.Length, lengths, dropoutRng);
         return (tape.CrossEntropy(logits, targets), lengths.Sum());
     }
 
     /// <summary>Features [B, S·F], inputs [T, B], targets [T·B] (−100 past each caption), T and lengths [B].</summary>
-    private (float[], int[], int[], int, int[]) Build(int[] indices)
+    private (float[], int[], int[], int, int[]) Build((string Image, int[] Inputs, int[] Targets)[] examples, int[] indices)
     {
-        int b = indices.Length, steps = indices.Max(i => _examples[i].Inputs.Length);
+        int b = indices.Length, steps = indices.Max(i => examples[i].Inputs.Length);
         int width = _model.Config.Shape.FeatureCells * _model.Config.Shape.FeatureSize;
         var features = new float[b * width];
         var inputs = new int[steps * b];
@@ -74,7 +75,7 @@ public sealed class CaptioningTask : ITrainingTask
         var lengths = new int[b];
         for (int j = 0; j < b; j++)
         {
-            var (image, input, target) = _examples[indices[j]];
+            var (image, input, target) = examples[indices[j]];
             _features[image].CopyTo(features, j * width);
             lengths[j] = input.Length;
             for (int t = 0; t < steps; t++)
@@ -89,7 +90,26 @@ public sealed class CaptioningTask : ITrainingTask
     public IReadOnlyDictionary<string, double> Evaluate()
     {
         CaptionScores s = Captioner.Score(_model.Network, _model.Config, _valid, _features, _model.Options());
-        return new Dictionary<string, double> { ["bleu4"] = s.Bleu.Bleu4, ["bleu1"] = s.Bleu.Bleu1, ["exact_match"] = s.ExactMatch };
+        return new Dictionary<string, double> { ["bleu4"] = s.Bleu.Bleu4, ["bleu1"] = s.Bleu.Bleu1, ["exact_match"] = s.ExactMatch, ["loss"] = ValidationLoss() };
+    }
+
+    /// <summary>Teacher-forced cross-entropy per word over every validation caption.</summary>
+    private double ValidationLoss()
+    {
+        double sum = 0;
+        int words = 0;
+        using var tape = new Tape { Training = false };
+        using var noGrad = tape.NoGrad();
+        for (int start = 0; start < _validExamples.Length; start += _batchSize)
+        {
+            int[] indices = Enumerable.Range(start, Math.Min(_batchSize, _validExamples.Length - start)).ToArray();
+            var (features, inputs, targets, steps, lengths) = Build(_validExamples, indices);
+            Variable logits = _model.Network.Forward(tape, features, inputs, steps, indices.Length, lengths, null);
+            sum += tape.CrossEntropy(logits, targets, reduction: CrossEntropyReduction.Sum).Value.Span[0];
+            words += lengths.Sum();
+            tape.Reset();
+        }
+        return words == 0 ? 0 : sum / words;
     }
 
     public string? Sample(ulong seed) => _valid.Count == 0 ? null
