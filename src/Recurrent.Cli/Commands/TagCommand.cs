@@ -15,6 +15,7 @@ internal static class TagCommand
         tag.Subcommands.Add(CreatePredict());
         tag.Subcommands.Add(CreateEval());
         tag.Subcommands.Add(TruecaseDataCommand.Create());
+        tag.Subcommands.Add(TruecaseCommand.Create());
         return tag;
     }
 
