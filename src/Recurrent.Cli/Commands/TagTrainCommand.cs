@@ -1,7 +1,6 @@
 // `rnn tag train`: trains a sequence tagger into a run folder, with the same trainer, progress, checkpoints
 // and --resume as the other tasks; the best model is kept by validation span F1 (conlleval's).
 using System.CommandLine;
-using System.Text;
 using System.Text.Json.Nodes;
 using Recurrent.Cli.Output;
 using Recurrent.Data;
