@@ -116,8 +116,8 @@ public sealed class CaptionerTests : IDisposable
         var shape = new CaptionShape(vocabulary.Count, 2, 8, CellKind.Lstm, 16, 32, 1, AttentionKind.None, 16, 0f);
         var config = new CaptionConfig(vocabulary, FeatureSource.SafeTensors, 32, 4, 12, shape);
         var model = new Captioner(config, new CaptionNetwork(shape, new Rng(3)));
-        var task = new CaptioningTask(model, train, test.Take(5).ToArray(), imageFeatures, 16, 5);
-        new Trainer(task, new TrainOptions(epochs: 16, learningRate: 1e-2f, evalEvery: 10_000, schedule: ScheduleKind.Constant), _root, new Quiet()).Run();
+        var task = new CaptioningTask(model, train, test.Take(5).ToArray(), imageFeatures, 32, 5);
+        new Trainer(task, new TrainOptions(epochs: 20, learningRate: 1e-2f, evalEvery: 10_000, schedule: ScheduleKind.Constant), _root, new Quiet()).Run();
         CaptionScores greedy = Captioner.Score(model.Network, config, test, imageFeatures, model.Options(1));
         CaptionScores beam = Captioner.Score(model.Network, config, test, imageFeatures, model.Options(3));
         Assert.True(greedy.ExactMatch >= 0.9, $"greedy exact match {greedy.ExactMatch:P0} on unseen pairs; expected ≥ 90%");
