@@ -83,5 +83,13 @@ public sealed class TagCliTests : IDisposable
         var testPart = ConllReader.Read(Path.Combine(_root, "tc.test.conll"), new ConllColumns());
         Assert.Equal((8, 2), (trainPart.Count, testPart.Count));
         Assert.Equal("Sentence number 8 is Here.", TruecaseData.Apply(testPart[0].Tokens, testPart[0].Tags!));
+
+        string dir = Path.Combine(_root, "run"), input = Path.Combine(_root, "in.txt");
+        (code, _, error) = CliRun.Invoke("tag", "train", "--data", output, "--valid", Path.Combine(_root, "tc.test.conll"), "--out", dir, "--steps", "2", "--hidden", "4", "--embed", "4");
+        Assert.True(code == 0, error);
+        File.WriteAllText(input, "Sentence Number Nine.\nis here.\n");
+        var (recaseCode, recased, recaseError) = CliRun.Invoke("tag", "truecase", "--model", dir, input);
+        Assert.True(recaseCode == 0, recaseError);
+        Assert.Equal(["sentence number nine.", "is here."], recased.TrimEnd('\n').Split('\n').Select(l => l.ToLowerInvariant()).ToArray());
     }
 }
