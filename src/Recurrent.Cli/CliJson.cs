@@ -64,7 +64,25 @@ internal sealed record ClassifyEvalResult(
     [property: JsonPropertyName("labels")] string[] Labels,
     [property: JsonPropertyName("examples")] int Examples);
 
+/// <summary>A line of <c>rnn seq2seq translate --json</c>.</summary>
+internal sealed record TranslateResult(
+    [property: JsonPropertyName("input")] string Input,
+    [property: JsonPropertyName("output")] string Output,
+    [property: JsonPropertyName("tokens")] string[] Tokens,
+    [property: JsonPropertyName("log_probability")] double LogProbability);
+
+/// <summary><c>rnn seq2seq eval --json</c>.</summary>
+internal sealed record Seq2SeqEvalResult(
+    [property: JsonPropertyName("exact_match")] double ExactMatch,
+    [property: JsonPropertyName("ser")] double Ser,
+    [property: JsonPropertyName("ter")] double Ter,
+    [property: JsonPropertyName("bleu")] double Bleu,
+    [property: JsonPropertyName("examples")] int Examples,
+    [property: JsonPropertyName("beam")] int Beam);
+
 [JsonSerializable(typeof(GemmResult))]
+[JsonSerializable(typeof(TranslateResult))]
+[JsonSerializable(typeof(Seq2SeqEvalResult))]
 [JsonSerializable(typeof(PredictResult))]
 [JsonSerializable(typeof(ClassifyEvalResult))]
 [JsonSerializable(typeof(GenerateBenchResult))]

@@ -19,9 +19,14 @@ public static class Program
         };
         root.Subcommands.Add(LmCommand.Create());
         root.Subcommands.Add(ClassifyCommand.Create());
+        root.Subcommands.Add(Seq2SeqCommand.Create());
+        root.Subcommands.Add(InteropCommands.Export());
+        root.Subcommands.Add(InteropCommands.Import());
+        root.Subcommands.Add(InteropCommands.Info());
         root.Subcommands.Add(TagCommand.Create());
         root.Subcommands.Add(CaptionCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(ExperimentCommand.Create());
 
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)

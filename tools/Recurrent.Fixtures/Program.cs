@@ -23,7 +23,7 @@ Directory.CreateDirectory(outputFolder);
 Libtorch.Initialize();
 Console.WriteLine($"TorchSharp {Libtorch.TorchSharpVersion}, libtorch {Libtorch.TorchVersion}; writing to {Path.GetFullPath(outputFolder)}");
 int count = 0;
-foreach (string fileName in RecurrentFixtures.WriteAll(outputFolder).Concat(OptimizerFixtures.WriteAll(outputFolder)))
+foreach (string fileName in RecurrentFixtures.WriteAll(outputFolder).Concat(OptimizerFixtures.WriteAll(outputFolder)).Concat(StateDictFixtures.WriteAll(outputFolder)))
 {
     Console.WriteLine($"  {fileName}");
     count++;

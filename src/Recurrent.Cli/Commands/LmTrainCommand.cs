@@ -15,8 +15,22 @@ internal static class LmTrainCommand
     /// <summary>Defaults chosen to give a recognisably English model on the bundled text in about five minutes on 2 cores.</summary>
     public static readonly TrainOptions Defaults = new(minutes: 5, learningRate: 3e-3f, evalEvery: 500, schedule: ScheduleKind.Cosine, warmupSteps: 20);
     public const string DefaultCell = "lstm";
-    public const int DefaultLayers = 1, DefaultHidden = 512, DefaultEmbed = 64, DefaultBatch = 32, DefaultBptt = 64;
-    public const float DefaultDropout = 0.1f;
+    public const int DefaultHidden = 512, DefaultEmbed = 64, DefaultBatch = 32, DefaultBptt = 64;
+
+    /// <summary>
+    /// The model's defaults depend on the time budget: a short run (the default five minutes, or a budget in steps
+    /// or epochs) is best served by one layer, which learns fastest; from <see cref="LongBudgetMinutes"/> on, a
+    /// second layer with more dropout and weight drop keeps improving long after the one-layer model flattens.
+    /// </summary>
+    public sealed record ModelDefaults(int Layers, float Dropout, float WeightDrop)
+    {
+        public static readonly ModelDefaults Short = new(1, 0.1f, 0f);
+        public static readonly ModelDefaults Long = new(2, 0.25f, 0.2f);
+
+        public static ModelDefaults For(TrainOptions options) => options.Minutes >= LongBudgetMinutes ? Long : Short;
+    }
+
+    public const double LongBudgetMinutes = 15;
 
     public static Command Create()
     {
@@ -25,17 +39,18 @@ internal static class LmTrainCommand
         var validFraction = new Option<double?>("--valid-fraction") { Description = "Fraction of --data held out for validation when --valid is not given (default 0.05)." };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "char (default) or word." };
         var cell = new Option<string?>("--cell") { Description = $"rnn, rnn-relu, lstm, gru or gru-original (default {DefaultCell})." };
-        var layers = new Option<int?>("--layers") { Description = $"Recurrent layers (default {DefaultLayers})." };
+        var layers = new Option<int?>("--layers") { Description = $"Recurrent layers (default {ModelDefaults.Short.Layers}; {ModelDefaults.Long.Layers} with --minutes ≥ {LongBudgetMinutes})." };
         var hidden = new Option<int?>("--hidden") { Description = $"Hidden size (default {DefaultHidden})." };
         var embed = new Option<int?>("--embed") { Description = $"Embedding size (default {DefaultEmbed})." };
-        var dropout = new Option<float?>("--dropout") { Description = $"Dropout on embeddings, between layers and before the decoder (default {DefaultDropout})." };
+        var dropout = new Option<float?>("--dropout") { Description = $"Dropout on embeddings, between layers and before the decoder (default {ModelDefaults.Short.Dropout}; {ModelDefaults.Long.Dropout} with --minutes ≥ {LongBudgetMinutes})." };
+        var weightDrop = new Option<float?>("--weight-drop") { Description = $"DropConnect on the recurrent weights W_hh, as in AWD-LSTM (default {ModelDefaults.Short.WeightDrop}; {ModelDefaults.Long.WeightDrop} with --minutes ≥ {LongBudgetMinutes})." };
         var batch = new Option<int?>("--batch") { Description = $"Parallel streams per batch (default {DefaultBatch})." };
         var bptt = new Option<int?>("--bptt", "--seq") { Description = $"k1: time steps per update (default {DefaultBptt})." };
         var bpttBack = new Option<int?>("--bptt-back") { Description = "k2 ≥ k1: time steps back-propagated per update (default k1)." };
         var common = new TrainingOptionsBinder();
         var command = new Command("train", "Train a language model on a text file (stateful truncated BPTT).")
         {
-            data, valid, validFraction, tokenizer, cell, layers, hidden, embed, dropout, batch, bptt, bpttBack,
+            data, valid, validFraction, tokenizer, cell, layers, hidden, embed, dropout, weightDrop, batch, bptt, bpttBack,
         };
         common.AddTo(command);
         command.SetAction((parse, cancel) => Task.FromResult(Train(parse, cancel)));
@@ -62,11 +77,14 @@ internal static class LmTrainCommand
                 _ => throw new ArgumentException($"--tokenizer must be char or word; got '{tokenizerName}'."),
             };
             CellKind cellKind = ParseCell(PickText(cell, "cell") ?? DefaultCell);
-            int embedSize = Pick(embed, "embed", DefaultEmbed), hiddenSize = Pick(hidden, "hidden", DefaultHidden), layerCount = Pick(layers, "layers", DefaultLayers);
-            float dropoutRate = Pick(dropout, "dropout", DefaultDropout);
+            ModelDefaults sized = ModelDefaults.For(options);
+            int embedSize = Pick(embed, "embed", DefaultEmbed), hiddenSize = Pick(hidden, "hidden", DefaultHidden), layerCount = Pick(layers, "layers", sized.Layers);
+            float dropoutRate = Pick(dropout, "dropout", sized.Dropout);
+            float weightDropRate = Pick(weightDrop, "weight_drop", sized.WeightDrop);
             if (embedSize < 1 || hiddenSize < 1 || layerCount < 1)
                 throw new ArgumentException($"--embed, --hidden and --layers must be ≥ 1; got {embedSize}, {hiddenSize}, {layerCount}.");
             if (!(dropoutRate >= 0 && dropoutRate < 1)) throw new ArgumentException($"--dropout must be in [0, 1); got {dropoutRate}.");
+            if (!(weightDropRate >= 0 && weightDropRate < 1)) throw new ArgumentException($"--weight-drop must be in [0, 1); got {weightDropRate}.");
 
             using var display = TrainingDisplays.Create(bitsPerToken: kind == TokenizerKind.Character);
             string text = dataPath is null ? BundledSample.Read(display.Message) : TextFile.ReadUtf8(dataPath);
@@ -85,7 +103,7 @@ internal static class LmTrainCommand
             else
             {
                 Vocabulary vocabulary = Vocabulary.Build(Tokenizers.Create(kind).Split(text));
-                var shape = new LanguageModelShape(vocabulary.Count, cellKind, embedSize, hiddenSize, layerCount, dropoutRate);
+                var shape = new LanguageModelShape(vocabulary.Count, cellKind, embedSize, hiddenSize, layerCount, dropoutRate, weightDropRate);
                 model = new LanguageModel(new LanguageModelConfig(kind, vocabulary, shape), new LanguageModelNetwork(shape, new Rng(options.Seed)));
             }
             int[] trainIds = model.Encode(text, out _);

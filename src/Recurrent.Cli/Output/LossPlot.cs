@@ -50,16 +50,41 @@ public static class LossPlot
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(series);
         var plot = new Plot();
-        foreach (var (name, points) in series)
+        Fill(plot, new PlotPanel(title, xLabel, yLabel, series, logY));
+        Write(plot, path);
+    }
+
+    /// <summary>Saves several panels side by side in one PNG (each panel as <see cref="SaveLines"/> draws one plot), 1000 pixels wide per panel.</summary>
+    /// <param name="path">The PNG to write (replaced if present); its folder is created if missing.</param>
+    /// <param name="panels">The panels, left to right.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or there are no panels.</exception>
+    public static void SavePanels(string path, IReadOnlyList<PlotPanel> panels)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(panels);
+        if (panels.Count == 0) throw new ArgumentException("LossPlot.SavePanels: give at least one panel.", nameof(panels));
+        var multiplot = new Multiplot();
+        multiplot.AddPlots(panels.Count);
+        multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
+        for (int i = 0; i < panels.Count; i++) Fill(multiplot.GetPlot(i), panels[i]);
+        Write(path, (file, w, h) => multiplot.SavePng(file, w, h), Width * panels.Count, Height);
+    }
+
+    private static void Fill(Plot plot, PlotPanel panel)
+    {
+        double low = double.PositiveInfinity, high = double.NegativeInfinity;
+        foreach (var (name, points) in panel.Series)
         {
             ArgumentNullException.ThrowIfNull(points);
-            var shown = logY ? points.Where(p => p.Y > 0).Select(p => (p.X, Math.Log10(p.Y))) : points;
-            AddLine(plot, name, Finite(shown), markerSize: 5);
+            var shown = panel.LogY ? points.Where(p => p.Y > 0).Select(p => (p.X, Math.Log10(p.Y))) : points;
+            var finite = Finite(shown);
+            AddLine(plot, name, finite, markerSize: panel.MarkerSize);
+            if (finite.Y.Length > 0) (low, high) = (Math.Min(low, finite.Y.Min()), Math.Max(high, finite.Y.Max()));
         }
-        if (logY) plot.Axes.Left.TickGenerator = LogTicks();
-        Label(plot, title, xLabel, yLabel);
+        // Whole powers of ten, unless the data spans less than two decades (then too few would show).
+        if (panel.LogY) plot.Axes.Left.TickGenerator = high - low >= 2 ? LogTicks() : FractionalLogTicks();
+        Label(plot, panel.Title, panel.XLabel, panel.YLabel);
         plot.ShowLegend(Edge.Right); // beside the data: experiment lines can end anywhere
-        Write(plot, path);
     }
 
     private static (double[] X, double[] Y) Finite(IEnumerable<(double X, double Y)> points)
@@ -92,15 +117,25 @@ public static class LossPlot
         LabelFormatter = exponent => Math.Pow(10, exponent).ToString("G4", System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    private static void Write(Plot plot, string path)
+    // Ticks anywhere on a log10 axis, labelled with the value they stand for.
+    private static NumericAutomatic FractionalLogTicks() => new()
+    {
+        LabelFormatter = exponent => Math.Pow(10, exponent).ToString("G3", System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>Renders <paramref name="plot"/> to a PNG at <paramref name="path"/> atomically (temporary file, then rename).</summary>
+    internal static void Write(Plot plot, string path, int width = Width, int height = Height) =>
+        Write(path, (file, w, h) => File.WriteAllBytes(file, plot.GetImageBytes(w, h, ImageFormat.Png)), width, height);
+
+    private static void Write(string path, Action<string, int, int> render, int width, int height)
     {
         string full = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(full) ?? ".";
         Directory.CreateDirectory(folder);
-        string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp.png");
         try
         {
-            File.WriteAllBytes(temp, plot.GetImageBytes(Width, Height, ImageFormat.Png));
+            render(temp, width, height);
             File.Move(temp, full, overwrite: true);
         }
         finally
@@ -109,3 +144,13 @@ public static class LossPlot
         }
     }
 }
+
+/// <summary>One panel of a plot: named lines of (x, y) points.</summary>
+/// <param name="Title">Title above the panel; none when empty.</param>
+/// <param name="XLabel">Label of the horizontal axis.</param>
+/// <param name="YLabel">Label of the vertical axis.</param>
+/// <param name="Series">The lines, each with its legend name; points are drawn in the order given.</param>
+/// <param name="LogY">Logarithmic vertical axis (base 10); points with y ≤ 0 are then left out.</param>
+/// <param name="MarkerSize">Marker size in pixels; 0 draws lines only. Default 5.</param>
+public sealed record PlotPanel(string Title, string XLabel, string YLabel,
+    IReadOnlyList<(string Name, IReadOnlyList<(double X, double Y)> Points)> Series, bool LogY = false, float MarkerSize = 5);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Recurrent.Cli.Commands;
 
 namespace Recurrent.Tests.Cli;
 
@@ -106,6 +107,25 @@ public sealed class LmCliTests : IDisposable
             Assert.True(doc.RootElement.TryGetProperty(field, out _), $"eval --json lacks '{field}'");
         double loss = doc.RootElement.GetProperty("loss").GetDouble();
         Assert.Equal(loss / Math.Log(2), doc.RootElement.GetProperty("bpc").GetDouble(), 4);
+
+        string shortText = Text("short.txt", string.Concat(Enumerable.Repeat(Tasks.LanguageModelTrainingTests.Corpus, 20))[..300]);
+        var (dynamicCode, dynamicJson, dynamicError) = Run("lm", "eval", "--model", dir, "--data", shortText, "--json", "--dynamic", "--dynamic-segment", "20");
+        Assert.True(dynamicCode == 0, dynamicError);
+        using var dynamicDoc = JsonDocument.Parse(dynamicJson);
+        Assert.True(dynamicDoc.RootElement.GetProperty("bpc").GetDouble() > 0);
+        AssertUsageError("--dynamic-segment", "lm", "eval", "--model", dir, "--data", shortText, "--dynamic", "--dynamic-segment", "0");
+        AssertUsageError("add --dynamic", "lm", "eval", "--model", dir, "--data", shortText, "--dynamic-lr", "0.1");
+    }
+
+    [Fact]
+    public void Train_ModelDefaults_GrowWithTheTimeBudget()
+    {
+        Assert.Equal(LmTrainCommand.ModelDefaults.Short, LmTrainCommand.ModelDefaults.For(LmTrainCommand.Defaults));
+        var thirty = new Recurrent.Training.TrainOptions(minutes: 30);
+        Assert.Equal(LmTrainCommand.ModelDefaults.Long, LmTrainCommand.ModelDefaults.For(thirty));
+        Assert.Equal(LmTrainCommand.ModelDefaults.Short, LmTrainCommand.ModelDefaults.For(new Recurrent.Training.TrainOptions(steps: 100000)));
+        Assert.Equal(2, LmTrainCommand.ModelDefaults.Long.Layers);
+        Assert.True(LmTrainCommand.ModelDefaults.Long.WeightDrop > 0);
     }
 
     [Fact]

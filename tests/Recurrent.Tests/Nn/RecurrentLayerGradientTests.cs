@@ -74,6 +74,46 @@ public sealed class RecurrentLayerGradientTests
         Assert.True(result.Passed, result.Report);
     }
 
+    [Theory]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.Gru)]
+    [InlineData(CellKind.GruOriginal)]
+    [InlineData(CellKind.RnnTanh)]
+    public void Recurrent_WeightDrop_MatchesFiniteDifferences(CellKind cell)
+    {
+        var layer = new RecurrentLayer(new RecurrentOptions(cell, 3, 4, 2, true) { WeightDrop = 0.4f }, new Rng(3));
+        Variable x = GradCheck.Leaf(5, 1f, 5, 2, 3);
+        var inputs = new List<Variable> { x };
+        inputs.AddRange(layer.Parameters());
+        // The same seed inside the forward gives the same DropConnect mask on every evaluation.
+        var result = GradCheckMany.Run(tape => [layer.Forward(tape, x, lengths: [5, 3], dropoutRng: new Rng(99)).Output], inputs);
+        Assert.True(result.Passed, result.Report);
+    }
+
+    [Fact]
+    public void Recurrent_WeightDrop_ChangesTrainingOutputOnly()
+    {
+        var plain = new RecurrentLayer(new RecurrentOptions(CellKind.Lstm, 3, 4), new Rng(3));
+        var dropped = new RecurrentLayer(new RecurrentOptions(CellKind.Lstm, 3, 4) { WeightDrop = 0.5f }, new Rng(3));
+        Variable x = GradCheck.Leaf(5, 1f, 6, 2, 3);
+        var tape = new Tape();
+        float[] reference = plain.Forward(tape, x, dropoutRng: new Rng(1)).Output.Value.Span.ToArray();
+        float[] training = dropped.Forward(tape, x, dropoutRng: new Rng(1)).Output.Value.Span.ToArray();
+        // Step 0 starts from h = 0, so W_hh (and its mask) first matters at step 1.
+        Assert.Equal(reference.AsSpan(0, 8).ToArray(), training.AsSpan(0, 8).ToArray());
+        Assert.NotEqual(reference, training);
+        tape.Training = false;
+        float[] evaluation = dropped.Forward(tape, x).Output.Value.Span.ToArray();
+        Assert.Equal(reference, evaluation);
+    }
+
+    [Fact]
+    public void RecurrentOptions_WeightDropOutOfRange_Throws()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentOptions(CellKind.Lstm, 3, 4) { WeightDrop = 1f });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentOptions(CellKind.Lstm, 3, 4) { WeightDrop = -0.1f });
+    }
+
     [Fact]
     public void Recurrent_WrongGradient_IsCaughtByTheCheck()
     {

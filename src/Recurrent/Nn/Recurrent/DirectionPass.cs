@@ -20,7 +20,7 @@ internal sealed partial class DirectionPass : IDisposable
     private readonly CellKind _cell;
     private readonly int _t, _b, _i, _h, _g;
     private readonly bool _reverse;
-    private readonly Parameter _wIh, _wHh, _bIh, _bHh;
+    private readonly Variable _wIh, _wHh, _bIh, _bHh;   // _wHh may be a weight-dropped copy of the parameter
     private readonly bool[] _active;          // [T·B]
     private readonly Tensor _act;             // [T, B, G] gate activations; gate gradients after backward
     private readonly Tensor _hBuf;            // [T+1, B, H]
@@ -28,7 +28,7 @@ internal sealed partial class DirectionPass : IDisposable
     private readonly Tensor? _aux;            // [T, B, H] GRU hn, original GRU r⊙h
 
     public DirectionPass(CellKind cell, int t, int b, int i, int h, bool reverse, bool[] active,
-        Parameter wIh, Parameter wHh, Parameter bIh, Parameter bHh)
+        Variable wIh, Variable wHh, Variable bIh, Variable bHh)
     {
         (_cell, _t, _b, _i, _h, _reverse, _active) = (cell, t, b, i, h, reverse, active);
         _g = wIh.Value.Dim(0);

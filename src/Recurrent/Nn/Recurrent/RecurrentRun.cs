@@ -23,6 +23,8 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
     private readonly List<DirectionPass> _passes = new();
     private readonly List<Tensor> _layerInputs = new(); // input of layer k ≥ 1 (after dropout), time-major
     private readonly List<Tensor> _masks = new();       // dropout mask (already scaled) for layer k ≥ 1's input
+    private readonly float _weightDrop;
+    private readonly List<DroppedWeight?> _dropped = new(); // per pass k: the weight-dropped W_hh, or null
     private Tensor? _timeMajorInput;
     private Variable? _output, _hN, _cN;
     private HiddenGradientCapture? _capture;
@@ -33,6 +35,7 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
             (layer, layer.Options, tape, input, initial, t, b, singleStep, active, rng);
         (_h, _d, _l) = (_o.HiddenSize, _o.Directions, _o.NumLayers);
         _dropout = tape.Training ? _o.Dropout : 0f;
+        _weightDrop = tape.Training ? _o.WeightDrop : 0f;
     }
 
     public static RecurrentRun Create(RecurrentLayer layer, Tape tape, Variable input, RecurrentState? initial, int[]? lengths, Rng? rng)
@@ -57,6 +60,8 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
         }
         if (tape.Training && o.Dropout > 0f && o.NumLayers > 1 && rng is null)
             throw new ArgumentException("Recurrent layer: dropout between layers is on in training mode, so a dropout Rng must be given.", nameof(rng));
+        if (tape.Training && o.WeightDrop > 0f && rng is null)
+            throw new ArgumentException("Recurrent layer: weight drop is on in training mode, so a dropout Rng must be given.", nameof(rng));
         return new RecurrentRun(layer, tape, input, initial, t, b, single, active, rng);
     }
 
@@ -106,8 +111,10 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
             for (int dir = 0; dir < _d; dir++)
             {
                 int k = layer * _d + dir;
+                DroppedWeight? dropped = _weightDrop > 0f ? DroppedWeight.Draw(_layer.WeightHh(layer, dir), _weightDrop, _rng!) : null;
+                _dropped.Add(dropped);
                 var pass = new DirectionPass(_o.Cell, _t, _b, inSize, _h, dir == 1, _active,
-                    _layer.WeightIh(layer, dir), _layer.WeightHh(layer, dir), _layer.BiasIh(layer, dir), _layer.BiasHh(layer, dir));
+                    _layer.WeightIh(layer, dir), dropped?.Weight ?? _layer.WeightHh(layer, dir), _layer.BiasIh(layer, dir), _layer.BiasHh(layer, dir));
                 _passes.Add(pass);
                 ReadOnlySpan<float> h0 = _initial is null ? zeros!.Span : _initial.H.Value.Span.Slice(k * _b * _h, _b * _h);
                 ReadOnlySpan<float> c0 = _o.Cell != CellKind.Lstm ? default : _initial is null ? zeros!.Span : _initial.C!.Value.Span.Slice(k * _b * _h, _b * _h);
@@ -168,6 +175,7 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                         dhN.IsEmpty ? default : dhN.Slice(k * bh, bh), dcN.IsEmpty ? default : dcN.Slice(k * bh, bh),
                         dIn is null ? default : dIn.Span, dh0All.Span.Slice(k * bh, bh), _o.Cell == CellKind.Lstm ? dc0All.Span.Slice(k * bh, bh) : default, capture);
                     if (capture is not null) capture.Span.CopyTo(_capture!.Gradients!.Span.Slice(k * _t * bh, _t * bh));
+                    _dropped[k]?.AccumulateGradient();
                 }
                 dBelow?.Dispose();
                 dBelow = dIn;
@@ -214,7 +222,54 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
         _layerInputs.Clear();
         foreach (var m in _masks) m.Dispose();
         _masks.Clear();
+        foreach (var w in _dropped) w?.Dispose();
+        _dropped.Clear();
         _timeMajorInput?.Dispose();
         _timeMajorInput = null;
+    }
+}
+
+/// <summary>
+/// A weight-dropped copy of W_hh for one pass: W' = W ⊙ M with M ∈ {0, 1/(1−p)} drawn element-wise. The pass
+/// reads W' and accumulates dL/dW' into it; <see cref="AccumulateGradient"/> then adds dL/dW = dL/dW' ⊙ M to the
+/// parameter's gradient.
+/// </summary>
+internal sealed class DroppedWeight : IDisposable
+{
+    private readonly Parameter _source;
+    private readonly Tensor _mask;   // [G, H], already scaled by 1/(1−p)
+
+    private DroppedWeight(Parameter source, Tensor mask, Variable weight) => (_source, _mask, Weight) = (source, mask, weight);
+
+    /// <summary>W ⊙ M, a variable whose gradient the pass fills.</summary>
+    public Variable Weight { get; }
+
+    public static DroppedWeight Draw(Parameter source, float p, Rng rng)
+    {
+        var mask = Tensor.Rent(source.Value.Shape.ToArray(), clear: false);
+        Span<float> m = mask.Span;
+        float scale = 1f / (1f - p);
+        for (int i = 0; i < m.Length; i++) m[i] = rng.NextFloat() < p ? 0f : scale;
+        var value = Tensor.Rent(source.Value.Shape.ToArray(), clear: false);
+        TensorPrimitives.Multiply(source.Value.Span, m, value.Span);
+        return new DroppedWeight(source, mask, new TapeResult(value, requiresGrad: true));
+    }
+
+    /// <summary>dL/dW += dL/dW' ⊙ M (W' = W ⊙ M), then clears dL/dW' for a second backward pass.</summary>
+    public void AccumulateGradient()
+    {
+        if (Weight.Grad is not { } dDropped) return;
+        Span<float> dW = _source.EnsureGrad().Span;
+        using var masked = Tensor.Rent(_mask.Shape.ToArray(), clear: false);
+        TensorPrimitives.Multiply(dDropped.Span, _mask.Span, masked.Span);
+        TensorPrimitives.Add(dW, masked.Span, dW);
+        dDropped.Span.Clear();
+    }
+
+    public void Dispose()
+    {
+        Weight.ReleaseGrad();
+        Weight.Value.Dispose();
+        _mask.Dispose();
     }
 }

@@ -56,6 +56,24 @@ public sealed record RecurrentOptions
     /// <summary>Initialise each gate block of W_hh as an orthogonal matrix instead of PyTorch's uniform draw.</summary>
     public bool OrthogonalRecurrent { get; }
 
+    /// <summary>
+    /// DropConnect on the recurrent weights in training mode (Wan et al. 2013; the weight drop of Merity et al.'s
+    /// AWD-LSTM): each element of every W_hh is zeroed with this probability and the rest scaled by 1/(1−p), with
+    /// one mask per <see cref="RecurrentLayer.Forward"/> call shared by all time steps and sequences, so the
+    /// recurrence itself is regularised. 0 (the default) turns it off; must be in [0, 1).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is outside [0, 1).</exception>
+    public float WeightDrop
+    {
+        get => _weightDrop;
+        init
+        {
+            if (!(value >= 0f && value < 1f)) throw new ArgumentOutOfRangeException(nameof(WeightDrop), value, "Weight drop must be in [0, 1).");
+            _weightDrop = value;
+        }
+    }
+    private readonly float _weightDrop;
+
     /// <summary>D: 2 when bidirectional, else 1.</summary>
     public int Directions => Bidirectional ? 2 : 1;
 

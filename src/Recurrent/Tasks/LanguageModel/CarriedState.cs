@@ -28,6 +28,26 @@ public sealed class CarriedState
     /// <summary>Wraps saved tensors.</summary>
     public static CarriedState From(Tensor h, Tensor? c) => new(h, c);
 
+    /// <summary>
+    /// Copies <paramref name="rows"/>' batch rows [L·D, b, H] into this state's rows first … first + b − 1
+    /// (this state is [L·D, B, H]) and returns this state.
+    /// </summary>
+    public CarriedState WithRows(int first, RecurrentState rows)
+    {
+        CopyRows(rows.H.Value, H, first);
+        if (C is not null && rows.C is not null) CopyRows(rows.C.Value, C, first);
+        return this;
+    }
+
+    private static void CopyRows(Tensor source, Tensor target, int first)
+    {
+        int layers = target.Dim(0), batch = target.Dim(1), hidden = target.Dim(2), rows = source.Dim(1);
+        if (source.Dim(0) != layers || source.Dim(2) != hidden || first < 0 || first + rows > batch)
+            throw new ArgumentException($"CarriedState: rows {source.ShapeText} do not fit at batch row {first} of {target.ShapeText}.", nameof(source));
+        for (int k = 0; k < layers; k++)
+            source.Span.Slice(k * rows * hidden, rows * hidden).CopyTo(target.Span.Slice((k * batch + first) * hidden, rows * hidden));
+    }
+
     /// <summary>The state as constant variables for a forward call.</summary>
     public RecurrentState AsState() => new(Tape.Constant(H), C is null ? null : Tape.Constant(C));
 }

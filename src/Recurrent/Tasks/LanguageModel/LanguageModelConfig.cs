@@ -26,6 +26,7 @@ public sealed record LanguageModelConfig(TokenizerKind Tokenizer, Vocabulary Voc
             ["hidden_size"] = Shape.HiddenSize,
             ["layers"] = Shape.Layers,
             ["dropout"] = Shape.Dropout,
+            ["weight_drop"] = Shape.WeightDrop,
         },
         ["training"] = training?.DeepClone(),
         ["vocabulary"] = new JsonArray(Vocabulary.Tokens.Select(t => (JsonNode)JsonValue.Create(t)!).ToArray()),
@@ -53,7 +54,8 @@ public sealed record LanguageModelConfig(TokenizerKind Tokenizer, Vocabulary Voc
             Vocabulary vocabulary = Vocabulary.FromTokens(tokens, path);
             JsonObject m = o["model"]!.AsObject();
             var shape = new LanguageModelShape(m["vocab_size"]!.GetValue<int>(), ParseCell(m["cell"]!.GetValue<string>(), path),
-                m["embedding_size"]!.GetValue<int>(), m["hidden_size"]!.GetValue<int>(), m["layers"]!.GetValue<int>(), m["dropout"]!.GetValue<float>());
+                m["embedding_size"]!.GetValue<int>(), m["hidden_size"]!.GetValue<int>(), m["layers"]!.GetValue<int>(), m["dropout"]!.GetValue<float>(),
+                m["weight_drop"]?.GetValue<float>() ?? 0f);
             if (shape.VocabularySize != vocabulary.Count)
                 throw new RecurrentDataException($"{path}: vocab_size is {shape.VocabularySize} but the vocabulary lists {vocabulary.Count} tokens.");
             shape.Validate();

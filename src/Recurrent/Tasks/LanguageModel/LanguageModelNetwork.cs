@@ -10,7 +10,14 @@ using Recurrent.Tensors;
 namespace Recurrent.Tasks.LanguageModel;
 
 /// <summary>Hyperparameters of the network.</summary>
-public sealed record LanguageModelShape(int VocabularySize, CellKind Cell, int EmbeddingSize, int HiddenSize, int Layers, float Dropout)
+/// <param name="VocabularySize">V: tokens in the vocabulary.</param>
+/// <param name="Cell">The recurrent cell.</param>
+/// <param name="EmbeddingSize">E: embedding width.</param>
+/// <param name="HiddenSize">H: hidden size of every layer.</param>
+/// <param name="Layers">L: recurrent layers.</param>
+/// <param name="Dropout">Dropout on the embeddings, between layers and before the decoder (training only).</param>
+/// <param name="WeightDrop">DropConnect probability on the recurrent weights W_hh in training (0 = off).</param>
+public sealed record LanguageModelShape(int VocabularySize, CellKind Cell, int EmbeddingSize, int HiddenSize, int Layers, float Dropout, float WeightDrop = 0f)
 {
     /// <summary>Throws when a size is out of range.</summary>
     public void Validate()
@@ -20,6 +27,7 @@ public sealed record LanguageModelShape(int VocabularySize, CellKind Cell, int E
         if (HiddenSize < 1) throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize, "The hidden size must be ≥ 1.");
         if (Layers < 1) throw new ArgumentOutOfRangeException(nameof(Layers), Layers, "The number of layers must be ≥ 1.");
         if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "Dropout must be in [0, 1).");
+        if (!(WeightDrop >= 0f && WeightDrop < 1f)) throw new ArgumentOutOfRangeException(nameof(WeightDrop), WeightDrop, "Weight drop must be in [0, 1).");
     }
 }
 
@@ -32,7 +40,7 @@ public sealed class LanguageModelNetwork : IModule
         shape.Validate();
         Shape = shape;
         Embedding = new Embedding(shape.VocabularySize, shape.EmbeddingSize, rng);
-        Rnn = new RecurrentLayer(new RecurrentOptions(shape.Cell, shape.EmbeddingSize, shape.HiddenSize, shape.Layers, dropout: shape.Dropout), rng);
+        Rnn = new RecurrentLayer(new RecurrentOptions(shape.Cell, shape.EmbeddingSize, shape.HiddenSize, shape.Layers, dropout: shape.Dropout) { WeightDrop = shape.WeightDrop }, rng);
         Decoder = new Linear(shape.HiddenSize, shape.VocabularySize, rng);
     }
 
@@ -49,7 +57,7 @@ public sealed class LanguageModelNetwork : IModule
     {
         Variable x = Embedding.Forward(tape, tokens, steps, batch);
         if (tape.Training && Shape.Dropout > 0f) x = tape.Dropout(x, Shape.Dropout, rng!);
-        RecurrentResult r = Rnn.Forward(tape, x, state, dropoutRng: rng);
+        RecurrentResult r = Rnn.Forward(tape, x, state, dropoutRng: tape.Training ? rng : null);
         Variable h = r.Output;
         if (tape.Training && Shape.Dropout > 0f) h = tape.Dropout(h, Shape.Dropout, rng!);
         Variable logits = Decoder.Forward(tape, tape.Reshape(h, steps * batch, Shape.HiddenSize));
