@@ -40,6 +40,10 @@ public sealed class CaptionCliTests : IDisposable
             Assert.True(doc.RootElement.TryGetProperty(field, out _), $"eval --json lacks '{field}'");
         Assert.Equal(6, doc.RootElement.GetProperty("images").GetInt32());
 
+        var (infoCode, info, infoError) = CliRun.Invoke("info", dir);
+        Assert.True(infoCode == 0, infoError);
+        Assert.Contains("attention.U.weight", info);
+
         var (predictCode, lines, predictError) = CliRun.Invoke("caption", "predict", "--model", dir, "--images", Path.Combine(data, "images"), "test-00001.png");
         Assert.True(predictCode == 0, predictError);
         Assert.StartsWith("test-00001.png\t", lines);

@@ -52,6 +52,10 @@ public sealed class TagCliTests : IDisposable
             Assert.True(doc.RootElement.TryGetProperty(field, out _), $"eval --json lacks '{field}'");
         Assert.True(doc.RootElement.GetProperty("per_type").TryGetProperty("N", out var n) && n.TryGetProperty("support", out _));
 
+        var (infoCode, info, infoError) = CliRun.Invoke("info", dir);
+        Assert.True(infoCode == 0, infoError);
+        Assert.Contains("char_rnn.weight_hh_l0_reverse", info);
+
         var (predictCode, output, predictError) = CliRun.Invoke("tag", "predict", "--model", dir, test);
         Assert.True(predictCode == 0, predictError);
         string[] lines = output.Split('\n');
