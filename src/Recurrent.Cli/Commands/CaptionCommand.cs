@@ -18,18 +18,21 @@ internal static class CaptionCommand
         return caption;
     }
 
-    /// <summary>--images and --features, shared by train, predict and eval.</summary>
-    public static (Option<string?> Images, Option<string?> Features) FeatureOptions() => (
-        new Option<string?>("--images") { Description = "Folder of the image files named in the captions (pixels are the features)." },
-        new Option<string?>("--features") { Description = "Safetensors file of image features keyed by image file name, each [features] or [cells, features]." });
+    /// <summary>--images, --features and --onnx-model, shared by train, predict and eval.</summary>
+    public static (Option<string?> Images, Option<string?> Features, Option<string?> OnnxModel) FeatureOptions() => (
+        new Option<string?>("--images") { Description = "Folder of the image files named in the captions (their pixels are the features, or the input of --onnx-model)." },
+        new Option<string?>("--features") { Description = "Safetensors file of image features keyed by image file name, each [features] or [cells, features]." },
+        new Option<string?>("--onnx-model") { Description = "ONNX image model ([1, 3, H, W] in) run with ONNX Runtime on each of --images; its first output is the features." });
 
     /// <summary>The features of the named images for a trained model, from the source it was trained on.</summary>
-    public static ImageFeatures Load(CaptionConfig config, string? images, string? features, IEnumerable<string> names)
+    public static ImageFeatures Load(CaptionConfig config, string? images, string? features, IEnumerable<string> names, string? onnxModel = null)
     {
         ImageFeatures loaded = config.Features switch
         {
             FeatureSource.Pixels => ImageFiles.PixelFeaturesOf(images ?? throw new ArgumentException("--images is required: this model reads the pixels of image files."),
                 names, config.ImageSize, config.PatchSize),
+            FeatureSource.Onnx => OnnxImageEncoder.Encode(onnxModel ?? config.OnnxModel ?? throw new ArgumentException("--onnx-model is required: this model reads the features of an ONNX image model."),
+                config.OnnxImageNetNormalize, images ?? throw new ArgumentException("--images is required: the ONNX image model reads the image files."), names, config.ImageSize),
             _ => ImageFeatures.ReadSafeTensors(features ?? throw new ArgumentException("--features is required: this model reads image features from a safetensors file.")),
         };
         if ((loaded.Cells, loaded.Size) != (config.Shape.FeatureCells, config.Shape.FeatureSize))
@@ -44,12 +47,12 @@ internal static class CaptionCommand
     private static Command CreatePredict()
     {
         var model = new Option<string>("--model") { Description = "Model folder written by 'rnn caption train'.", Required = true };
-        var (images, features) = FeatureOptions();
+        var (images, features, onnx) = FeatureOptions();
         var names = new Argument<string[]>("images") { Description = "Image file names to caption (default: one per line of standard input; with --features and no input, every image in the file).", Arity = ArgumentArity.ZeroOrMore };
         var (beam, penalty) = DecodingOptions();
         var json = new Option<bool>("--json") { Description = "One JSON object per image." };
         var threads = CommonOptions.Threads();
-        var command = new Command("predict", "Caption images: one line per image, image<TAB>caption.") { model, images, features, names, beam, penalty, json, threads };
+        var command = new Command("predict", "Caption images: one line per image, image<TAB>caption.") { model, images, features, onnx, names, beam, penalty, json, threads };
         command.SetAction(parse =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
@@ -58,7 +61,7 @@ internal static class CaptionCommand
             string? featuresPath = parse.GetValue(features);
             if (list.Length == 0 && (featuresPath is null || captioner.Config.Features == FeatureSource.Pixels))
                 list = ReadLines(Console.In).ToArray();
-            ImageFeatures loaded = Load(captioner.Config, parse.GetValue(images), featuresPath, list);
+            ImageFeatures loaded = Load(captioner.Config, parse.GetValue(images), featuresPath, list, parse.GetValue(onnx));
             if (list.Length == 0) list = loaded.Names.ToArray();
             var options = captioner.Options(parse.GetValue(beam) ?? 3, parse.GetValue(penalty) ?? 1f);
             string[][] captions = Captioner.Generate(captioner.Network, captioner.Config, list.Select(n => loaded[n]).ToArray(), options);
@@ -85,17 +88,17 @@ internal static class CaptionCommand
     {
         var model = new Option<string>("--model") { Description = "Model folder written by 'rnn caption train'.", Required = true };
         var data = new Option<string>("--data") { Description = "Captions file (CSV image,caption with a header: the Flickr8k layout); every caption of an image is a reference.", Required = true };
-        var (images, features) = FeatureOptions();
+        var (images, features, onnx) = FeatureOptions();
         var (beam, penalty) = DecodingOptions();
         var json = new Option<bool>("--json") { Description = "One JSON object: bleu1…bleu4, brevity_penalty, exact_match, images." };
         var threads = CommonOptions.Threads();
-        var command = new Command("eval", "Corpus BLEU-1…4 of generated captions against all references of each image, and exact match.") { model, data, images, features, beam, penalty, json, threads };
+        var command = new Command("eval", "Corpus BLEU-1…4 of generated captions against all references of each image, and exact match.") { model, data, images, features, onnx, beam, penalty, json, threads };
         command.SetAction(parse =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             Captioner captioner = Captioner.Load(parse.GetValue(model)!);
             IReadOnlyList<CaptionedImage> captioned = CaptionsReader.Read(parse.GetValue(data)!);
-            ImageFeatures loaded = Load(captioner.Config, parse.GetValue(images), parse.GetValue(features), captioned.Select(c => c.Image));
+            ImageFeatures loaded = Load(captioner.Config, parse.GetValue(images), parse.GetValue(features), captioned.Select(c => c.Image), parse.GetValue(onnx));
             int beamSize = parse.GetValue(beam) ?? 3;
             CaptionScores s = Captioner.Score(captioner.Network, captioner.Config, captioned, loaded, captioner.Options(beamSize, parse.GetValue(penalty) ?? 1f));
             var output = parse.InvocationConfiguration.Output;

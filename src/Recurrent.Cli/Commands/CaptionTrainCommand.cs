@@ -20,7 +20,8 @@ internal static class CaptionTrainCommand
         var data = new Option<string?>("--data") { Description = "Captions file: CSV 'image,caption' with a header (the Flickr8k captions.txt layout), several captions per image." };
         var valid = new Option<string?>("--valid") { Description = "Validation captions file (default: a seeded split of the images of --data)." };
         var validFraction = new Option<double?>("--valid-fraction") { Description = "Fraction of the images held out when --valid is not given (default 0.1)." };
-        var (images, features) = CaptionCommand.FeatureOptions();
+        var (images, features, onnx) = CaptionCommand.FeatureOptions();
+        var onnxNormalize = new Option<string?>("--onnx-normalize") { Description = "With --onnx-model: imagenet (default: ImageNet mean and std, as torchvision's models expect) or none (pixels in [0, 1])." };
         var imageSize = new Option<int?>("--image-size") { Description = "With --images: the side images are resized to (default 32)." };
         var patch = new Option<int?>("--patch") { Description = "With --images: the side of a feature cell in pixels (default 4; the whole image with --patch = --image-size)." };
         var attention = new Option<string?>("--attention") { Description = "none (default: Show and Tell), bahdanau, luong-general or luong-dot over the feature cells (Show, Attend and Tell)." };
@@ -36,7 +37,7 @@ internal static class CaptionTrainCommand
         var common = new TrainingOptionsBinder();
         var command = new Command("train", "Train a captioner on captions and image features.")
         {
-            data, valid, validFraction, images, features, imageSize, patch, attention, attentionSize, maxLength, minFreq, cell, layers, hidden, embed, dropout, batch,
+            data, valid, validFraction, images, features, onnx, onnxNormalize, imageSize, patch, attention, attentionSize, maxLength, minFreq, cell, layers, hidden, embed, dropout, batch,
         };
         common.AddTo(command);
         command.SetAction((parse, cancel) => Task.FromResult(Train(parse, cancel)));
@@ -50,9 +51,11 @@ internal static class CaptionTrainCommand
             string? PickText(Option<string?> option, string key) => parse.GetValue(option) ?? saved?[key]?.GetValue<string>();
 
             string dataPath = PickText(data, "data") ?? throw new ArgumentException("--data is required: a captions file (CSV image,caption with a header).");
-            string? imagesPath = PickText(images, "images"), featuresPath = PickText(features, "features");
+            string? imagesPath = PickText(images, "images"), featuresPath = PickText(features, "features"), onnxPath = PickText(onnx, "onnx_model");
             if ((imagesPath is null) == (featuresPath is null))
-                throw new ArgumentException("Give exactly one source of image features: --images FOLDER (pixels) or --features FILE.safetensors.");
+                throw new ArgumentException("Give exactly one source of image features: --images FOLDER (pixels, or the input of --onnx-model) or --features FILE.safetensors.");
+            string normalize = PickText(onnxNormalize, "onnx_normalize") ?? "imagenet";
+            if (normalize is not ("imagenet" or "none")) throw new ArgumentException($"--onnx-normalize must be imagenet or none; got '{normalize}'.");
             int size = Pick(imageSize, "image_size", 32), patchSize = Pick(patch, "patch", 4), maxLen = Pick(maxLength, "max_len", 30), minCount = Pick(minFreq, "min_freq", 1);
             int batchSize = Pick(batch, "batch", 32);
             if (imagesPath is not null && (size < 1 || patchSize < 1 || size % patchSize != 0))
@@ -73,7 +76,9 @@ internal static class CaptionTrainCommand
 
             using var display = TrainingDisplays.Create(bitsPerToken: false);
             var names = trainData.Concat(validData).Select(i => i.Image);
-            ImageFeatures imageFeatures = featuresPath is not null ? ImageFeatures.ReadSafeTensors(featuresPath) : ImageFiles.PixelFeaturesOf(imagesPath!, names, size, patchSize);
+            ImageFeatures imageFeatures = featuresPath is not null ? ImageFeatures.ReadSafeTensors(featuresPath)
+                : onnxPath is not null ? OnnxImageEncoder.Encode(onnxPath, normalize == "imagenet", imagesPath!, names, size)
+                : ImageFiles.PixelFeaturesOf(imagesPath!, names, size, patchSize);
             Captioner model;
             if (saved is not null)
             {
@@ -86,7 +91,12 @@ internal static class CaptionTrainCommand
                 Vocabulary vocabulary = Vocabulary.Build(trainData.SelectMany(i => i.Captions).SelectMany(CaptionConfig.Tokenize), minFrequency: minCount);
                 var shape = new CaptionShape(vocabulary.Count, imageFeatures.Cells, imageFeatures.Size, cellKind, Pick(embed, "embed", 64), Pick(hidden, "hidden", 128),
                     Pick(layers, "layers", 1), attentionKind, Pick(attentionSize, "attention_size", 64), Pick(dropout, "dropout", 0.1f));
-                var config = new CaptionConfig(vocabulary, featuresPath is null ? FeatureSource.Pixels : FeatureSource.SafeTensors, size, patchSize, maxLen, shape);
+                FeatureSource source = featuresPath is not null ? FeatureSource.SafeTensors : onnxPath is not null ? FeatureSource.Onnx : FeatureSource.Pixels;
+                var config = new CaptionConfig(vocabulary, source, size, patchSize, maxLen, shape)
+                {
+                    OnnxModel = onnxPath is null ? null : Path.GetFullPath(onnxPath),
+                    OnnxImageNetNormalize = normalize == "imagenet",
+                };
                 model = new Captioner(config, new CaptionNetwork(shape, new Rng(seed)));
             }
             var task = new CaptioningTask(model, trainData, validData, imageFeatures, batchSize, seed);
@@ -104,6 +114,8 @@ internal static class CaptionTrainCommand
                 training["valid_fraction"] = fraction;
                 training["images"] = imagesPath is null ? null : Path.GetFullPath(imagesPath);
                 training["features"] = featuresPath is null ? null : Path.GetFullPath(featuresPath);
+                training["onnx_model"] = onnxPath is null ? null : Path.GetFullPath(onnxPath);
+                training["onnx_normalize"] = normalize;
                 training["image_size"] = size;
                 training["patch"] = patchSize;
                 training["batch"] = batchSize;

@@ -107,7 +107,7 @@ public static class ModelFolder
                 return new TaskModel(task, new CaptionNetwork(s, new Rng(0)), config.ToJson(json["training"] as JsonObject),
                 [
                     new("task", "captioner (caption)"),
-                    new("features", $"[{s.FeatureCells}, {s.FeatureSize}] per image ({(config.Features == FeatureSource.Pixels ? $"pixels, {config.ImageSize}×{config.ImageSize} in {config.PatchSize}×{config.PatchSize} cells" : "safetensors")})"),
+                    new("features", $"[{s.FeatureCells}, {s.FeatureSize}] per image ({config.Features switch { FeatureSource.Pixels => $"pixels, {config.ImageSize}×{config.ImageSize} in {config.PatchSize}×{config.PatchSize} cells", FeatureSource.Onnx => $"ONNX model {config.OnnxModel}", _ => "safetensors" }})"),
                     new("cell", LanguageModelConfig.CellName(s.Cell)),
                     new("decoder", $"{s.Layers} layer(s) × {s.HiddenSize}"),
                     new("attention", CaptionConfig.AttentionName(s.Attention)),

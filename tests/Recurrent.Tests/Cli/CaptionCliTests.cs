@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Google.Protobuf;
+using Onnx;
 using Recurrent.Tasks.Captioning;
 
 namespace Recurrent.Tests.Cli;
@@ -68,5 +70,48 @@ public sealed class CaptionCliTests : IDisposable
         (code, _, error) = CliRun.Invoke("caption", "train", "--data", captions, "--out", Path.Combine(_root, "r2"));
         Assert.Equal(2, code);
         Assert.Contains("--images", error);
+    }
+
+    /// <summary>A tiny ONNX image model: [1, 3, 16, 16] → MaxPool 8×8 → [1, 3, 2, 2], a grid of 4 cells of 3 features.</summary>
+    private static void WriteOnnxPool(string path)
+    {
+        static ValueInfoProto Value(string name, params long[] dims)
+        {
+            var shape = new TensorShapeProto();
+            foreach (long d in dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+            return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } } };
+        }
+        var graph = new GraphProto { Name = "pool" };
+        graph.Input.Add(Value("image", 1, 3, 16, 16));
+        graph.Output.Add(Value("cells", 1, 3, 2, 2));
+        graph.Node.Add(new NodeProto
+        {
+            OpType = "MaxPool", Input = { "image" }, Output = { "cells" },
+            Attribute = { new AttributeProto { Name = "kernel_shape", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 8, 8 } },
+                          new AttributeProto { Name = "strides", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 8, 8 } } },
+        });
+        var model = new ModelProto { IrVersion = 8, Graph = graph, ProducerName = "test" };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        File.WriteAllBytes(path, model.ToByteArray());
+    }
+
+    [Fact]
+    public void OnnxImageModel_GivesTheFeatures()
+    {
+        string data = Path.Combine(_root, "shapes"), dir = Path.Combine(_root, "run"), onnx = Path.Combine(_root, "pool.onnx");
+        Assert.Equal(0, CliRun.Invoke("caption", "make-shapes", "--out", data, "--count", "30", "--test-count", "4", "--size", "16").Code);
+        WriteOnnxPool(onnx);
+        var (code, _, error) = CliRun.Invoke("caption", "train", "--data", Path.Combine(data, "captions.txt"), "--images", Path.Combine(data, "images"),
+            "--onnx-model", onnx, "--onnx-normalize", "none", "--attention", "luong-general", "--out", dir, "--steps", "3", "--hidden", "8", "--embed", "4");
+        Assert.True(code == 0, error);
+        var config = CaptionConfig.FromJson(Training.RunFiles.ReadJsonObject(Path.Combine(dir, "config.json")), "config.json");
+        Assert.Equal((FeatureSource.Onnx, 4, 3), (config.Features, config.Shape.FeatureCells, config.Shape.FeatureSize));
+        var (evalCode, _, evalError) = CliRun.Invoke("caption", "eval", "--model", dir, "--data", Path.Combine(data, "test_captions.txt"), "--images", Path.Combine(data, "images"));
+        Assert.True(evalCode == 0, evalError);
+
+        File.WriteAllText(onnx, "not a model");
+        (code, _, error) = CliRun.Invoke("caption", "eval", "--model", dir, "--data", Path.Combine(data, "test_captions.txt"), "--images", Path.Combine(data, "images"));
+        Assert.Equal(2, code);
+        Assert.Contains("pool.onnx", error);
     }
 }

@@ -15,6 +15,8 @@ public enum FeatureSource
     SafeTensors,
     /// <summary>The image's pixels: resized to Size×Size, cut into Patch×Patch cells of RGB values in [0, 1].</summary>
     Pixels,
+    /// <summary>The output of an ONNX image model run on the image (outside the library, through ONNX Runtime).</summary>
+    Onnx,
 }
 
 /// <summary>What config.json says about a captioner.</summary>
@@ -28,6 +30,12 @@ public sealed partial record CaptionConfig(Vocabulary Vocabulary, FeatureSource 
 {
     public const int FormatVersion = 1;
     public const string TaskName = "caption";
+
+    /// <summary>Onnx features: the image model's file (as given when training).</summary>
+    public string? OnnxModel { get; init; }
+
+    /// <summary>Onnx features: whether pixels are normalised with ImageNet's mean and standard deviation.</summary>
+    public bool OnnxImageNetNormalize { get; init; } = true;
 
     [GeneratedRegex(@"[\p{L}\p{N}']+|[^\s\p{L}\p{N}']")]
     private static partial Regex WordPattern();
@@ -46,7 +54,9 @@ public sealed partial record CaptionConfig(Vocabulary Vocabulary, FeatureSource 
     {
         ["format_version"] = FormatVersion,
         ["task"] = TaskName,
-        ["features"] = Features == FeatureSource.Pixels ? "pixels" : "safetensors",
+        ["features"] = SourceName(Features),
+        ["onnx_model"] = OnnxModel,
+        ["onnx_normalize"] = OnnxImageNetNormalize ? "imagenet" : "none",
         ["image_size"] = ImageSize,
         ["patch_size"] = PatchSize,
         ["max_len"] = MaxLength,
@@ -90,15 +100,27 @@ public sealed partial record CaptionConfig(Vocabulary Vocabulary, FeatureSource 
             {
                 "pixels" => FeatureSource.Pixels,
                 "safetensors" => FeatureSource.SafeTensors,
-                string other => throw new RecurrentDataException($"{path}: features '{other}' is unknown; expected pixels or safetensors."),
+                "onnx" => FeatureSource.Onnx,
+                string other => throw new RecurrentDataException($"{path}: features '{other}' is unknown; expected pixels, onnx or safetensors."),
             };
-            return new CaptionConfig(vocabulary, source, o["image_size"]!.GetValue<int>(), o["patch_size"]!.GetValue<int>(), o["max_len"]!.GetValue<int>(), shape);
+            return new CaptionConfig(vocabulary, source, o["image_size"]!.GetValue<int>(), o["patch_size"]!.GetValue<int>(), o["max_len"]!.GetValue<int>(), shape)
+            {
+                OnnxModel = o["onnx_model"]?.GetValue<string>(),
+                OnnxImageNetNormalize = o["onnx_normalize"]?.GetValue<string>() != "none",
+            };
         }
         catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or ArgumentException)
         {
             throw new RecurrentDataException($"{path}: a field is missing or invalid ({e.Message}).", e);
         }
     }
+
+    public static string SourceName(FeatureSource source) => source switch
+    {
+        FeatureSource.Pixels => "pixels",
+        FeatureSource.Onnx => "onnx",
+        _ => "safetensors",
+    };
 
     public static string AttentionName(AttentionKind kind) => kind switch
     {
