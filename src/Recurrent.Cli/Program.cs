@@ -23,6 +23,8 @@ public static class Program
         root.Subcommands.Add(InteropCommands.Export());
         root.Subcommands.Add(InteropCommands.Import());
         root.Subcommands.Add(InteropCommands.Info());
+        root.Subcommands.Add(TagCommand.Create());
+        root.Subcommands.Add(CaptionCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ExperimentCommand.Create());
 

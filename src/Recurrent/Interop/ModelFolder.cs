@@ -2,16 +2,18 @@
 // pytorch): config.json is read by its "task" field into that task's config, and the network built from it.
 using System.Text.Json.Nodes;
 using Recurrent.Nn;
+using Recurrent.Tasks.Captioning;
 using Recurrent.Tasks.Classification;
 using Recurrent.Tasks.LanguageModel;
 using Recurrent.Tasks.Seq2Seq;
+using Recurrent.Tasks.Tagging;
 using Recurrent.Tensors;
 using Recurrent.Training;
 
 namespace Recurrent.Interop;
 
 /// <summary>A model's task, network (parameters with PyTorch's names) and the config it was built from.</summary>
-/// <param name="Task">"lm", "classify" or "seq2seq".</param>
+/// <param name="Task">"lm", "classify", "seq2seq", "tag" or "caption".</param>
 /// <param name="Network">The network, freshly initialised until weights are loaded into it.</param>
 /// <param name="Config">The normalised config.json (as the task writes it).</param>
 /// <param name="Summary">Human-readable key/value lines describing the configuration.</param>
@@ -21,7 +23,7 @@ public sealed record TaskModel(string Task, IModule Network, JsonObject Config, 
 public static class ModelFolder
 {
     /// <summary>The tasks a config may name.</summary>
-    public static readonly string[] Tasks = [LanguageModelConfig.TaskName, ClassificationConfig.TaskName, Seq2SeqConfig.TaskName];
+    public static readonly string[] Tasks = [LanguageModelConfig.TaskName, ClassificationConfig.TaskName, Seq2SeqConfig.TaskName, TaggingConfig.TaskName, CaptionConfig.TaskName];
 
     /// <summary>Builds the network a config.json describes (weights initialised, not loaded).</summary>
     /// <exception cref="RecurrentDataException">The file is missing or damaged, or names an unknown task.</exception>
@@ -80,6 +82,37 @@ public static class ModelFolder
                     new("embedding size", s.EmbeddingSize.ToString()),
                     new("source vocabulary", $"{s.SourceVocabularySize} tokens ({Seq2SeqConfig.TokenizerName(config.SourceTokenizer)})"),
                     new("target vocabulary", $"{s.TargetVocabularySize} tokens ({Seq2SeqConfig.TokenizerName(config.TargetTokenizer)})"),
+                    new("dropout", s.Dropout.ToString("0.###")),
+                ]);
+            }
+            case TaggingConfig.TaskName:
+            {
+                var config = TaggingConfig.FromJson(json, configPath);
+                TaggerShape s = config.Shape;
+                return new TaskModel(task, new TaggerNetwork(s, new Rng(0)), config.ToJson(json["training"] as JsonObject),
+                [
+                    new("task", "sequence tagger (tag)"),
+                    new("tokens", TaggingConfig.RepresentationName(s.Representation) + (s.UsesCharacters ? $" (character encoder {s.CharacterEmbeddingSize} → 2 × {s.CharacterHiddenSize})" : "")),
+                    new("cell", LanguageModelConfig.CellName(s.Cell)),
+                    new("layers", $"{s.Layers} × {s.HiddenSize}{(s.Bidirectional ? ", bidirectional" : "")}"),
+                    new("tags", $"{s.Tags} ({string.Join(", ", config.Tags.Take(12))}{(config.Tags.Count > 12 ? ", …" : "")}); spans {(config.RawSpans ? "raw" : "chunks")}"),
+                    new("vocabulary", $"{s.VocabularySize} tokens, {s.CharacterVocabularySize} characters"),
+                    new("dropout", s.Dropout.ToString("0.###")),
+                ]);
+            }
+            case CaptionConfig.TaskName:
+            {
+                var config = CaptionConfig.FromJson(json, configPath);
+                CaptionShape s = config.Shape;
+                return new TaskModel(task, new CaptionNetwork(s, new Rng(0)), config.ToJson(json["training"] as JsonObject),
+                [
+                    new("task", "captioner (caption)"),
+                    new("features", $"[{s.FeatureCells}, {s.FeatureSize}] per image ({config.Features switch { FeatureSource.Pixels => $"pixels, {config.ImageSize}×{config.ImageSize} in {config.PatchSize}×{config.PatchSize} cells", FeatureSource.Onnx => $"ONNX model {config.OnnxModel}", _ => "safetensors" }})"),
+                    new("cell", LanguageModelConfig.CellName(s.Cell)),
+                    new("decoder", $"{s.Layers} layer(s) × {s.HiddenSize}"),
+                    new("attention", CaptionConfig.AttentionName(s.Attention)),
+                    new("embedding size", s.EmbeddingSize.ToString()),
+                    new("vocabulary", $"{s.VocabularySize} words"),
                     new("dropout", s.Dropout.ToString("0.###")),
                 ]);
             }
