@@ -1,9 +1,9 @@
 // Training a captioner: every (image, reference caption) pair is an example; seeded epochs of batches of
 // similar caption length; teacher-forced cross-entropy with padding ignored; validation by greedy-decoded
 // BLEU-4 against all references of each held-out image (the best model is kept by it).
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Recurrent.Autograd;
+using Recurrent.Data;
 using Recurrent.Nn;
 using Recurrent.Tasks.Classification;
 using Recurrent.Tensors;
@@ -20,10 +20,7 @@ public sealed class CaptioningTask : ITrainingTask
     private readonly (string Image, int[] Inputs, int[] Targets)[] _examples, _validExamples;
     private readonly int[][] _inputs;
     private readonly int _batchSize;
-    private readonly Rng _shuffle;
-    private ulong[] _epochStartState;
-    private int[][] _plan;
-    private int _batchIndex, _epochs;
+    private readonly ShuffledEpochs _epochs;
 
     /// <exception cref="ArgumentException">No training caption, or a batch size below 1.</exception>
     /// <exception cref="RecurrentDataException">An image has no features.</exception>
@@ -36,29 +33,21 @@ public sealed class CaptioningTask : ITrainingTask
         if (_examples.Length == 0) throw new ArgumentException("CaptioningTask: no training captions.", nameof(train));
         _validExamples = valid.SelectMany(i => i.Captions.Select(c => model.Config.Encode(c)).Select(e => (i.Image, e.Inputs, e.Targets))).ToArray();
         _inputs = _examples.Select(e => e.Inputs).ToArray();
-        _shuffle = new Rng(seed ^ 0xCA9UL);
-        _epochStartState = _shuffle.GetState();
-        _plan = ClassificationBatches.PlanEpoch(_inputs, batchSize, _shuffle);
+        int[][] inputs = _inputs;
+        _epochs = new ShuffledEpochs(seed ^ 0xCA9UL, rng => ClassificationBatches.PlanEpoch(inputs, batchSize, rng));
     }
 
     public IModule Model => _model.Network;
     public string PrimaryMetric => "bleu4";
     public bool HigherIsBetter => true;
     public bool ReportsBitsPerToken => false;
-    public int StepsPerEpoch => _plan.Length;
-    public int EpochsCompleted => _epochs;
-    public double EpochProgress => (double)_batchIndex / _plan.Length;
+    public int StepsPerEpoch => _epochs.StepsPerEpoch;
+    public int EpochsCompleted => _epochs.EpochsCompleted;
+    public double EpochProgress => _epochs.EpochProgress;
 
     public (Variable Loss, int Tokens) NextBatch(Tape tape, Rng dropoutRng)
     {
-        if (_batchIndex >= _plan.Length)
-        {
-            _epochs++;
-            _batchIndex = 0;
-            _epochStartState = _shuffle.GetState();
-            _plan = ClassificationBatches.PlanEpoch(_inputs, _batchSize, _shuffle);
-        }
-        int[] indices = _plan[_batchIndex++];
+        int[] indices = _epochs.Next();
         var (features, inputs, targets, steps, lengths) = Build(_examples, indices);
         Variable logits = _model.Network.Forward(tape, features, inputs, steps, indices.Length, lengths, dropoutRng);
         return (tape.CrossEntropy(logits, targets), lengths.Sum());
@@ -117,21 +106,10 @@ public sealed class CaptioningTask : ITrainingTask
 
     public IReadOnlyList<KeyValuePair<string, Tensor>> SaveStateTensors() => [];
 
-    public JsonObject SaveCursor() => new()
-    {
-        ["epochs"] = _epochs,
-        ["batch_index"] = _batchIndex,
-        ["shuffle_state"] = new JsonArray(_epochStartState.Select(v => (JsonNode)v.ToString(CultureInfo.InvariantCulture)).ToArray()),
-    };
+    public JsonObject SaveCursor() => _epochs.Save();
 
     public void LoadState(JsonObject cursor, IReadOnlyDictionary<string, Tensor> tensors)
     {
-        _epochs = cursor["epochs"]!.GetValue<int>();
-        _batchIndex = cursor["batch_index"]!.GetValue<int>();
-        _epochStartState = cursor["shuffle_state"]!.AsArray().Select(v => ulong.Parse(v!.GetValue<string>(), CultureInfo.InvariantCulture)).ToArray();
-        _shuffle.SetState(_epochStartState);
-        _plan = ClassificationBatches.PlanEpoch(_inputs, _batchSize, _shuffle);
-        if (_batchIndex > _plan.Length)
-            throw new RecurrentDataException($"trainer.json: batch {_batchIndex} of an epoch of {_plan.Length} batches; resume with the same --data and --batch.");
+        _epochs.Load(cursor);
     }
 }

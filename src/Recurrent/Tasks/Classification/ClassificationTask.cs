@@ -2,6 +2,7 @@
 // (balanced: w_c = N / (C·n_c)), validation by macro-F1 (the best model is kept by it).
 using System.Text.Json.Nodes;
 using Recurrent.Autograd;
+using Recurrent.Data;
 using Recurrent.Nn;
 using Recurrent.Tensors;
 using Recurrent.Training;
@@ -16,17 +17,13 @@ public sealed class ClassificationTask : ITrainingTask
 {
     private readonly Classifier _model;
     private readonly EncodedExamples _train, _valid;
-    private readonly int _batchSize;
     private readonly float[]? _classWeights;
-    private readonly Rng _shuffle;
-    private ulong[] _epochStartState;
-    private int[][] _plan;
-    private int _batchIndex, _epochs;
+    private readonly ShuffledEpochs _epochs;
 
     public ClassificationTask(Classifier model, EncodedExamples train, EncodedExamples valid, int batchSize, bool balanceClasses, ulong seed)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "--batch must be ≥ 1.");
-        (_model, _train, _valid, _batchSize) = (model, train, valid, batchSize);
+        (_model, _train, _valid) = (model, train, valid);
         int classes = model.Network.Shape.Classes;
         if (balanceClasses)
         {
@@ -34,29 +31,20 @@ public sealed class ClassificationTask : ITrainingTask
             foreach (int label in train.Labels) counts[label]++;
             _classWeights = counts.Select(n => n == 0 ? 0f : (float)train.Labels.Length / (classes * n)).ToArray();
         }
-        _shuffle = new Rng(seed ^ 0xC1A55UL);
-        _epochStartState = _shuffle.GetState();
-        _plan = ClassificationBatches.PlanEpoch(train.Texts, batchSize, _shuffle);
+        _epochs = new ShuffledEpochs(seed ^ 0xC1A55UL, rng => ClassificationBatches.PlanEpoch(train.Texts, batchSize, rng));
     }
 
     public IModule Model => _model.Network;
     public string PrimaryMetric => "macro_f1";
     public bool HigherIsBetter => true;
     public bool ReportsBitsPerToken => false;
-    public int StepsPerEpoch => _plan.Length;
-    public int EpochsCompleted => _epochs;
-    public double EpochProgress => (double)_batchIndex / _plan.Length;
+    public int StepsPerEpoch => _epochs.StepsPerEpoch;
+    public int EpochsCompleted => _epochs.EpochsCompleted;
+    public double EpochProgress => _epochs.EpochProgress;
 
     public (Variable Loss, int Tokens) NextBatch(Tape tape, Rng dropoutRng)
     {
-        if (_batchIndex >= _plan.Length)
-        {
-            _epochs++;
-            _batchIndex = 0;
-            _epochStartState = _shuffle.GetState();
-            _plan = ClassificationBatches.PlanEpoch(_train.Texts, _batchSize, _shuffle);
-        }
-        ClassificationBatch batch = ClassificationBatches.Build(_train.Texts, _plan[_batchIndex++]);
+        ClassificationBatch batch = ClassificationBatches.Build(_train.Texts, _epochs.Next());
         int[] targets = batch.Indices.Select(i => _train.Labels[i]).ToArray();
         float[]? weights = _classWeights is null ? null : targets.Select(t => _classWeights[t]).ToArray();
         Variable logits = _model.Network.Forward(tape, batch.Tokens, batch.Steps, batch.Size, batch.Lengths, dropoutRng);
@@ -90,21 +78,10 @@ public sealed class ClassificationTask : ITrainingTask
 
     public IReadOnlyList<KeyValuePair<string, Tensor>> SaveStateTensors() => [];
 
-    public JsonObject SaveCursor() => new()
-    {
-        ["epochs"] = _epochs,
-        ["batch_index"] = _batchIndex,
-        ["shuffle_state"] = new JsonArray(_epochStartState.Select(v => (JsonNode)v.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray()),
-    };
+    public JsonObject SaveCursor() => _epochs.Save();
 
     public void LoadState(JsonObject cursor, IReadOnlyDictionary<string, Tensor> tensors)
     {
-        _epochs = cursor["epochs"]!.GetValue<int>();
-        _batchIndex = cursor["batch_index"]!.GetValue<int>();
-        _epochStartState = cursor["shuffle_state"]!.AsArray().Select(v => ulong.Parse(v!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        _shuffle.SetState(_epochStartState);
-        _plan = ClassificationBatches.PlanEpoch(_train.Texts, _batchSize, _shuffle);
-        if (_batchIndex > _plan.Length)
-            throw new RecurrentDataException($"trainer.json: batch {_batchIndex} of an epoch of {_plan.Length} batches; resume with the same --data and --batch.");
+        _epochs.Load(cursor);
     }
 }

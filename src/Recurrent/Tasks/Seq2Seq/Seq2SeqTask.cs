@@ -1,6 +1,5 @@
 // Training an encoder-decoder: seeded epochs of source-length-bucketed batches, teacher-forced cross-entropy,
 // validation by greedy exact match (the best model is kept by it), with loss and token error rate alongside.
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Recurrent.Autograd;
 using Recurrent.Data;
@@ -19,10 +18,7 @@ public sealed class Seq2SeqTask : ITrainingTask
     private readonly IReadOnlyList<SequencePair> _validExamples;
     private readonly int _batchSize;
     private readonly Seq2SeqLossOptions _loss;
-    private readonly Rng _shuffle;
-    private ulong[] _epochStartState;
-    private int[][] _plan;
-    private int _batchIndex, _epochs;
+    private readonly ShuffledEpochs _epochs;
 
     /// <param name="model">Config and network.</param>
     /// <param name="train">Training pairs (one per target alternative).</param>
@@ -37,18 +33,16 @@ public sealed class Seq2SeqTask : ITrainingTask
         loss.Validate();
         (_model, _train, _validExamples, _batchSize, _loss) = (model, train, validExamples, batchSize, loss);
         _validPairs = Encode(model.Config, validExamples);
-        _shuffle = new Rng(seed ^ 0x5E025E0UL);
-        _epochStartState = _shuffle.GetState();
-        _plan = ClassificationBatches.PlanEpoch(train.Sources, batchSize, _shuffle);
+        _epochs = new ShuffledEpochs(seed ^ 0x5E025E0UL, rng => ClassificationBatches.PlanEpoch(train.Sources, batchSize, rng));
     }
 
     public IModule Model => _model.Network;
     public string PrimaryMetric => "exact_match";
     public bool HigherIsBetter => true;
     public bool ReportsBitsPerToken => false;
-    public int StepsPerEpoch => _plan.Length;
-    public int EpochsCompleted => _epochs;
-    public double EpochProgress => (double)_batchIndex / _plan.Length;
+    public int StepsPerEpoch => _epochs.StepsPerEpoch;
+    public int EpochsCompleted => _epochs.EpochsCompleted;
+    public double EpochProgress => _epochs.EpochProgress;
 
     /// <summary>Encodes examples into pairs, one per target alternative.</summary>
     public static EncodedPairs Encode(Seq2SeqConfig config, IReadOnlyList<SequencePair> examples)
@@ -69,14 +63,7 @@ public sealed class Seq2SeqTask : ITrainingTask
 
     public (Variable Loss, int Tokens) NextBatch(Tape tape, Rng dropoutRng)
     {
-        if (_batchIndex >= _plan.Length)
-        {
-            _epochs++;
-            _batchIndex = 0;
-            _epochStartState = _shuffle.GetState();
-            _plan = ClassificationBatches.PlanEpoch(_train.Sources, _batchSize, _shuffle);
-        }
-        Seq2SeqBatch batch = Seq2SeqBatches.Build(_train, _plan[_batchIndex++]);
+        Seq2SeqBatch batch = Seq2SeqBatches.Build(_train, _epochs.Next());
         return (Seq2SeqLoss.Compute(_model.Network, tape, batch, _loss, dropoutRng), batch.TargetTokens);
     }
 
@@ -124,21 +111,10 @@ public sealed class Seq2SeqTask : ITrainingTask
 
     public IReadOnlyList<KeyValuePair<string, Tensor>> SaveStateTensors() => [];
 
-    public JsonObject SaveCursor() => new()
-    {
-        ["epochs"] = _epochs,
-        ["batch_index"] = _batchIndex,
-        ["shuffle_state"] = new JsonArray(_epochStartState.Select(v => (JsonNode)v.ToString(CultureInfo.InvariantCulture)).ToArray()),
-    };
+    public JsonObject SaveCursor() => _epochs.Save();
 
     public void LoadState(JsonObject cursor, IReadOnlyDictionary<string, Tensor> tensors)
     {
-        _epochs = cursor["epochs"]!.GetValue<int>();
-        _batchIndex = cursor["batch_index"]!.GetValue<int>();
-        _epochStartState = cursor["shuffle_state"]!.AsArray().Select(v => ulong.Parse(v!.GetValue<string>(), CultureInfo.InvariantCulture)).ToArray();
-        _shuffle.SetState(_epochStartState);
-        _plan = ClassificationBatches.PlanEpoch(_train.Sources, _batchSize, _shuffle);
-        if (_batchIndex > _plan.Length)
-            throw new RecurrentDataException($"trainer.json: batch {_batchIndex} of an epoch of {_plan.Length} batches; resume with the same --data and --batch.");
+        _epochs.Load(cursor);
     }
 }
