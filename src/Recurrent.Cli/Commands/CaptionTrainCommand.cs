@@ -121,17 +121,8 @@ internal static class CaptionTrainCommand
                 training["batch"] = batchSize;
                 RunFiles.WriteJsonAtomic(Path.Combine(runDir, RunFiles.Config), model.Config.ToJson(training));
             }
-            var trainer = new Trainer(task, options, runDir, display.Observer);
-            if (saved is not null) trainer.Resume();
-            try
-            {
-                TrainingSummary summary = trainer.Run(cancel);
-                display.Message($"best validation BLEU-4 {summary.BestMetric:F4} at step {summary.BestStep}; model in {Path.Combine(runDir, RunFiles.Model)}");
-            }
-            finally
-            {
-                display.SavePlot(runDir);
-            }
+            display.Train(task, options, runDir, resume: saved is not null, cancel,
+                s => $"best validation BLEU-4 {s.BestMetric:F4} at step {s.BestStep}; model in {Path.Combine(runDir, RunFiles.Model)}");
             return ExitCodes.Success;
         }
     }

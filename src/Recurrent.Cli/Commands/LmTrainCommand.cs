@@ -129,18 +129,9 @@ internal static class LmTrainCommand
                 training["bptt_back"] = settings.BpttBack;
                 RunFiles.WriteJsonAtomic(Path.Combine(runDir, RunFiles.Config), model.Config.ToJson(training));
             }
-            var trainer = new Trainer(task, options, runDir, display.Observer);
-            if (saved is not null) trainer.Resume();
-            try
-            {
-                TrainingSummary summary = trainer.Run(cancel);
-                display.Message($"best validation loss {summary.BestMetric:F4} nats/token at step {summary.BestStep}; model in {Path.Combine(runDir, RunFiles.Model)}");
-                display.Message($"sample from it:  rnn lm sample --model {runDir}");
-            }
-            finally
-            {
-                display.SavePlot(runDir);
-            }
+            display.Train(task, options, runDir, resume: saved is not null, cancel,
+                s => $"best validation loss {s.BestMetric:F4} nats/token at step {s.BestStep}; model in {Path.Combine(runDir, RunFiles.Model)}");
+            display.Message($"sample from it:  rnn lm sample --model {runDir}");
             return ExitCodes.Success;
         }
     }

@@ -114,18 +114,9 @@ internal static class Seq2SeqTrainCommand
             training["label_smoothing"] = lossOptions.LabelSmoothing;
             RunFiles.WriteJsonAtomic(Path.Combine(runDir, RunFiles.Config), model.Config.ToJson(training));
         }
-        var trainer = new Trainer(task, options, runDir, display.Observer);
-        if (saved is not null) trainer.Resume();
-        try
-        {
-            TrainingSummary summary = trainer.Run(cancel);
-            display.Message($"best validation exact match {summary.BestMetric:P2} at step {summary.BestStep}; model in {Path.Combine(runDir, RunFiles.Model)}" +
+        display.Train(task, options, runDir, resume: saved is not null, cancel,
+            s => $"best validation exact match {s.BestMetric:P2} at step {s.BestStep}; model in {Path.Combine(runDir, RunFiles.Model)}" +
                 (testIdx.Length > 0 ? $"; score the test part with: rnn seq2seq eval --model {runDir} --data {Path.Combine(runDir, TestFile)}" : ""));
-        }
-        finally
-        {
-            display.SavePlot(runDir);
-        }
         return ExitCodes.Success;
     }
 

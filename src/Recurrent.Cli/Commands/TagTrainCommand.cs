@@ -110,17 +110,8 @@ internal static class TagTrainCommand
                 training["batch"] = batchSize;
                 RunFiles.WriteJsonAtomic(Path.Combine(runDir, RunFiles.Config), model.Config.ToJson(training));
             }
-            var trainer = new Trainer(task, options, runDir, display.Observer);
-            if (saved is not null) trainer.Resume();
-            try
-            {
-                TrainingSummary summary = trainer.Run(cancel);
-                display.Message($"best validation span F1 {summary.BestMetric:F4} at step {summary.BestStep}; model in {Path.Combine(runDir, RunFiles.Model)}");
-            }
-            finally
-            {
-                display.SavePlot(runDir);
-            }
+            display.Train(task, options, runDir, resume: saved is not null, cancel,
+                s => $"best validation span F1 {s.BestMetric:F4} at step {s.BestStep}; model in {Path.Combine(runDir, RunFiles.Model)}");
             string? testPath = PickText(test, "test");
             if (testPath is not null)
             {

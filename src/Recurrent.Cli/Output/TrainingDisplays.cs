@@ -18,6 +18,27 @@ internal sealed class TrainingDisplays : IDisposable
 
     public void Message(string text) => _observer.OnMessage(text);
 
+    /// <summary>
+    /// Trains <paramref name="task"/> into <paramref name="runDir"/> (continuing its last checkpoint when
+    /// <paramref name="resume"/>), then says where the best model is; the loss plot is drawn however the run ends.
+    /// </summary>
+    public TrainingSummary Train(ITrainingTask task, TrainOptions options, string runDir, bool resume, CancellationToken cancel,
+        Func<TrainingSummary, string> describeBest)
+    {
+        var trainer = new Trainer(task, options, runDir, _observer);
+        if (resume) trainer.Resume();
+        try
+        {
+            TrainingSummary summary = trainer.Run(cancel);
+            Message(describeBest(summary));
+            return summary;
+        }
+        finally
+        {
+            SavePlot(runDir);
+        }
+    }
+
     /// <summary>Draws loss.png in the run folder from its metrics.jsonl (training and validation loss against step).</summary>
     public void SavePlot(string runDir)
     {
