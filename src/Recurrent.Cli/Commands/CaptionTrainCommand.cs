@@ -72,7 +72,7 @@ internal static class CaptionTrainCommand
             IReadOnlyList<CaptionedImage> all = CaptionsReader.Read(dataPath), trainData, validData;
             string? validPath = PickText(valid, "valid");
             if (validPath is not null) (trainData, validData) = (all, CaptionsReader.Read(validPath));
-            else (trainData, validData) = HoldOut(all, fraction, seed, dataPath);
+            else (trainData, validData) = Splits.RandomHoldOut(all, fraction, seed ^ 0xCA97UL, dataPath, "image(s)");
 
             using var display = TrainingDisplays.Create(bitsPerToken: false);
             var names = trainData.Concat(validData).Select(i => i.Image);
@@ -125,21 +125,5 @@ internal static class CaptionTrainCommand
                 s => $"best validation BLEU-4 {s.BestMetric:F4} at step {s.BestStep}; model in {Path.Combine(runDir, RunFiles.Model)}");
             return ExitCodes.Success;
         }
-    }
-
-    /// <summary>A seeded random split of the images: (train, validation).</summary>
-    private static (IReadOnlyList<CaptionedImage>, IReadOnlyList<CaptionedImage>) HoldOut(IReadOnlyList<CaptionedImage> all, double fraction, ulong seed, string path)
-    {
-        int held = (int)Math.Round(all.Count * fraction, MidpointRounding.AwayFromZero);
-        if (held < 1 || held >= all.Count)
-            throw new RecurrentDataException($"{path}: {all.Count} image(s) are too few to hold out {fraction:P0} for validation; give --valid or more data.");
-        int[] order = Enumerable.Range(0, all.Count).ToArray();
-        var rng = new Rng(seed ^ 0xCA97UL);
-        for (int i = order.Length - 1; i > 0; i--)
-        {
-            int j = rng.NextInt(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
-        return (order[held..].Order().Select(i => all[i]).ToArray(), order[..held].Order().Select(i => all[i]).ToArray());
     }
 }

@@ -69,7 +69,7 @@ internal static class TagTrainCommand
             IReadOnlyList<TaggedSequence> all = ConllReader.Read(dataPath, columns), trainData, validData;
             string? validPath = PickText(valid, "valid");
             if (validPath is not null) (trainData, validData) = (all, ConllReader.Read(validPath, columns));
-            else (trainData, validData) = HoldOut(all, fraction, seed, dataPath);
+            else (trainData, validData) = Splits.RandomHoldOut(all, fraction, seed ^ 0x5B117UL, dataPath, "sequence(s)");
 
             using var display = TrainingDisplays.Create(bitsPerToken: false);
             Tagger model;
@@ -123,23 +123,5 @@ internal static class TagTrainCommand
             }
             return ExitCodes.Success;
         }
-    }
-
-    /// <summary>A seeded random split of the sequences: (train, validation).</summary>
-    private static (IReadOnlyList<TaggedSequence>, IReadOnlyList<TaggedSequence>) HoldOut(IReadOnlyList<TaggedSequence> all, double fraction, ulong seed, string path)
-    {
-        int held = (int)Math.Round(all.Count * fraction, MidpointRounding.AwayFromZero);
-        if (held < 1 || held >= all.Count)
-            throw new RecurrentDataException($"{path}: {all.Count} sequence(s) are too few to hold out {fraction:P0} for validation; give --valid or more data.");
-        int[] order = Enumerable.Range(0, all.Count).ToArray();
-        var rng = new Rng(seed ^ 0x5B117UL);
-        for (int i = order.Length - 1; i > 0; i--)
-        {
-            int j = rng.NextInt(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
-        var validSet = order[..held].Order().ToArray();
-        var trainSet = order[held..].Order().ToArray();
-        return (trainSet.Select(i => all[i]).ToArray(), validSet.Select(i => all[i]).ToArray());
     }
 }

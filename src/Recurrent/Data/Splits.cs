@@ -28,4 +28,29 @@ public static class Splits
                 $"{valid} validation tokens; both parts need at least 1. Use a longer text, a larger fraction, or a separate validation file.");
         return (tokens[..train], tokens[train..]);
     }
+
+    /// <summary>
+    /// A seeded random hold-out: round(N · <paramref name="fraction"/>) items for validation, the rest for training,
+    /// each part in the original order.
+    /// </summary>
+    /// <param name="items">The N items.</param>
+    /// <param name="fraction">The share held out.</param>
+    /// <param name="seed">Seed of the Fisher–Yates shuffle that picks the held-out items.</param>
+    /// <param name="path">The data file, for the error message.</param>
+    /// <param name="what">What the items are, plural (e.g. "sequences"), for the error message.</param>
+    /// <exception cref="RecurrentDataException">One of the parts would be empty.</exception>
+    public static (IReadOnlyList<T> Train, IReadOnlyList<T> Valid) RandomHoldOut<T>(IReadOnlyList<T> items, double fraction, ulong seed, string path, string what)
+    {
+        int held = (int)Math.Round(items.Count * fraction, MidpointRounding.AwayFromZero);
+        if (held < 1 || held >= items.Count)
+            throw new RecurrentDataException($"{path}: {items.Count} {what} are too few to hold out {fraction:P0} for validation; give --valid or more data.");
+        int[] order = Enumerable.Range(0, items.Count).ToArray();
+        var rng = new Tensors.Rng(seed);
+        for (int i = order.Length - 1; i > 0; i--)
+        {
+            int j = rng.NextInt(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        return (order[held..].Order().Select(i => items[i]).ToArray(), order[..held].Order().Select(i => items[i]).ToArray());
+    }
 }

@@ -82,12 +82,7 @@ public sealed partial record CaptionConfig(Vocabulary Vocabulary, FeatureSource 
     {
         try
         {
-            string task = o["task"]?.GetValue<string>() ?? "";
-            if (task != TaskName)
-                throw new RecurrentDataException($"{path}: this model is for task '{task}', not a captioner; use 'rnn {task} …' with it.");
-            int version = o["format_version"]!.GetValue<int>();
-            if (version != FormatVersion)
-                throw new RecurrentDataException($"{path}: format version {version} is not supported (expected {FormatVersion}).");
+            ModelConfigHeader.Check(o, path, TaskName, FormatVersion, "a captioner");
             var vocabulary = Vocabulary.FromTokens(o["vocabulary"]!.AsArray().Select(t => t!.GetValue<string>()).ToArray(), path);
             JsonObject m = o["model"]!.AsObject();
             var shape = new CaptionShape(m["vocab_size"]!.GetValue<int>(), m["feature_cells"]!.GetValue<int>(), m["feature_size"]!.GetValue<int>(),

@@ -69,12 +69,7 @@ public sealed record ClassificationConfig(TokenizerKind Tokenizer, bool Lowercas
     {
         try
         {
-            string task = o["task"]?.GetValue<string>() ?? "";
-            if (task != TaskName)
-                throw new RecurrentDataException($"{path}: this model is for task '{task}', not a classifier; use 'rnn {task} …' with it.");
-            int version = o["format_version"]!.GetValue<int>();
-            if (version != FormatVersion)
-                throw new RecurrentDataException($"{path}: format version {version} is not supported (expected {FormatVersion}).");
+            ModelConfigHeader.Check(o, path, TaskName, FormatVersion, "a classifier");
             var vocabulary = Vocabulary.FromTokens(o["vocabulary"]!.AsArray().Select(t => t!.GetValue<string>()).ToArray(), path);
             string[] labels = o["labels"]!.AsArray().Select(t => t!.GetValue<string>()).ToArray();
             JsonObject m = o["model"]!.AsObject();

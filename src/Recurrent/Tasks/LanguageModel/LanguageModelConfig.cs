@@ -38,12 +38,7 @@ public sealed record LanguageModelConfig(TokenizerKind Tokenizer, Vocabulary Voc
     {
         try
         {
-            string task = o["task"]?.GetValue<string>() ?? "";
-            if (task != TaskName)
-                throw new RecurrentDataException($"{path}: this model is for task '{task}', not a language model; use 'rnn {task} …' with it.");
-            int version = o["format_version"]!.GetValue<int>();
-            if (version != FormatVersion)
-                throw new RecurrentDataException($"{path}: format version {version} is not supported (expected {FormatVersion}).");
+            ModelConfigHeader.Check(o, path, TaskName, FormatVersion, "a language model");
             TokenizerKind tokenizer = o["tokenizer"]!.GetValue<string>() switch
             {
                 "char" => TokenizerKind.Character,

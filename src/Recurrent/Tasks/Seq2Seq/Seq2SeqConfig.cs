@@ -63,12 +63,7 @@ public sealed record Seq2SeqConfig(TokenizerKind SourceTokenizer, TokenizerKind 
     {
         try
         {
-            string task = o["task"]?.GetValue<string>() ?? "";
-            if (task != TaskName)
-                throw new RecurrentDataException($"{path}: this model is for task '{task}', not seq2seq; use 'rnn {task} …' with it.");
-            int version = o["format_version"]!.GetValue<int>();
-            if (version != FormatVersion)
-                throw new RecurrentDataException($"{path}: format version {version} is not supported (expected {FormatVersion}).");
+            ModelConfigHeader.Check(o, path, TaskName, FormatVersion, "seq2seq");
             var source = Vocabulary.FromTokens(o["source_vocabulary"]!.AsArray().Select(t => t!.GetValue<string>()).ToArray(), path);
             var target = Vocabulary.FromTokens(o["target_vocabulary"]!.AsArray().Select(t => t!.GetValue<string>()).ToArray(), path);
             JsonObject m = o["model"]!.AsObject();

@@ -99,12 +99,7 @@ public sealed record TaggingConfig(Vocabulary Words, Vocabulary Characters, IRea
     {
         try
         {
-            string task = o["task"]?.GetValue<string>() ?? "";
-            if (task != TaskName)
-                throw new RecurrentDataException($"{path}: this model is for task '{task}', not a tagger; use 'rnn {task} …' with it.");
-            int version = o["format_version"]!.GetValue<int>();
-            if (version != FormatVersion)
-                throw new RecurrentDataException($"{path}: format version {version} is not supported (expected {FormatVersion}).");
+            ModelConfigHeader.Check(o, path, TaskName, FormatVersion, "a tagger");
             var words = Vocabulary.FromTokens(o["vocabulary"]!.AsArray().Select(t => t!.GetValue<string>()).ToArray(), path);
             var characters = Vocabulary.FromTokens(o["characters"]!.AsArray().Select(t => t!.GetValue<string>()).ToArray(), path);
             string[] tags = o["tags"]!.AsArray().Select(t => t!.GetValue<string>()).ToArray();
