@@ -45,32 +45,30 @@ internal static class CaptionTrainCommand
 
         int Train(ParseResult parse, CancellationToken cancel)
         {
-            CommonOptions.ApplyThreads(parse.GetValue(common.Threads));
-            var (runDir, saved) = common.ResolveRunFolder(parse, "caption");
-            T Pick<T>(Option<T?> option, string key, T fallback) where T : struct => parse.GetValue(option) ?? (saved?[key] is JsonNode n ? n.GetValue<T>() : fallback);
-            string? PickText(Option<string?> option, string key) => parse.GetValue(option) ?? saved?[key]?.GetValue<string>();
+            TrainCommandRun run = common.Begin(parse, "caption");
+            var (runDir, saved) = (run.RunDir, run.Saved);
 
-            string dataPath = PickText(data, "data") ?? throw new ArgumentException("--data is required: a captions file (CSV image,caption with a header).");
-            string? imagesPath = PickText(images, "images"), featuresPath = PickText(features, "features"), onnxPath = PickText(onnx, "onnx_model");
+            string dataPath = run.PickText(data, "data") ?? throw new ArgumentException("--data is required: a captions file (CSV image,caption with a header).");
+            string? imagesPath = run.PickText(images, "images"), featuresPath = run.PickText(features, "features"), onnxPath = run.PickText(onnx, "onnx_model");
             if ((imagesPath is null) == (featuresPath is null))
                 throw new ArgumentException("Give exactly one source of image features: --images FOLDER (pixels, or the input of --onnx-model) or --features FILE.safetensors.");
-            string normalize = PickText(onnxNormalize, "onnx_normalize") ?? "imagenet";
+            string normalize = run.PickText(onnxNormalize, "onnx_normalize") ?? "imagenet";
             if (normalize is not ("imagenet" or "none")) throw new ArgumentException($"--onnx-normalize must be imagenet or none; got '{normalize}'.");
-            int size = Pick(imageSize, "image_size", 32), patchSize = Pick(patch, "patch", 4), maxLen = Pick(maxLength, "max_len", 30), minCount = Pick(minFreq, "min_freq", 1);
-            int batchSize = Pick(batch, "batch", 32);
+            int size = run.Pick(imageSize, "image_size", 32), patchSize = run.Pick(patch, "patch", 4), maxLen = run.Pick(maxLength, "max_len", 30), minCount = run.Pick(minFreq, "min_freq", 1);
+            int batchSize = run.Pick(batch, "batch", 32);
             if (imagesPath is not null && (size < 1 || patchSize < 1 || size % patchSize != 0))
                 throw new ArgumentException($"--image-size must be a positive multiple of --patch; got {size} and {patchSize}.");
             if (maxLen < 1) throw new ArgumentException($"--max-len must be ≥ 1; got {maxLen}.");
             if (minCount < 1) throw new ArgumentException($"--min-freq must be ≥ 1; got {minCount}.");
             if (batchSize < 1) throw new ArgumentException($"--batch must be ≥ 1; got {batchSize}.");
-            double fraction = Pick(validFraction, "valid_fraction", 0.1);
+            double fraction = run.Pick(validFraction, "valid_fraction", 0.1);
             if (!(fraction > 0 && fraction <= 0.5)) throw new ArgumentException($"--valid-fraction must be in (0, 0.5]; got {fraction}.");
-            AttentionKind attentionKind = CaptionConfig.ParseAttention(PickText(attention, "attention") ?? "none");
-            CellKind cellKind = LanguageModelConfig.ParseCell(PickText(cell, "cell") ?? "lstm", "--cell");
+            AttentionKind attentionKind = CaptionConfig.ParseAttention(run.PickText(attention, "attention") ?? "none");
+            CellKind cellKind = LanguageModelConfig.ParseCell(run.PickText(cell, "cell") ?? "lstm", "--cell");
             ulong seed = parse.GetValue(common.Seed) ?? (saved?["seed"] is JsonNode s ? s.GetValue<ulong>() : 1UL);
 
             IReadOnlyList<CaptionedImage> all = CaptionsReader.Read(dataPath), trainData, validData;
-            string? validPath = PickText(valid, "valid");
+            string? validPath = run.PickText(valid, "valid");
             if (validPath is not null) (trainData, validData) = (all, CaptionsReader.Read(validPath));
             else (trainData, validData) = Splits.RandomHoldOut(all, fraction, seed ^ 0xCA97UL, dataPath, "image(s)");
 
@@ -89,8 +87,8 @@ internal static class CaptionTrainCommand
             else
             {
                 Vocabulary vocabulary = Vocabulary.Build(trainData.SelectMany(i => i.Captions).SelectMany(CaptionConfig.Tokenize), minFrequency: minCount);
-                var shape = new CaptionShape(vocabulary.Count, imageFeatures.Cells, imageFeatures.Size, cellKind, Pick(embed, "embed", 64), Pick(hidden, "hidden", 128),
-                    Pick(layers, "layers", 1), attentionKind, Pick(attentionSize, "attention_size", 64), Pick(dropout, "dropout", 0.1f));
+                var shape = new CaptionShape(vocabulary.Count, imageFeatures.Cells, imageFeatures.Size, cellKind, run.Pick(embed, "embed", 64), run.Pick(hidden, "hidden", 128),
+                    run.Pick(layers, "layers", 1), attentionKind, run.Pick(attentionSize, "attention_size", 64), run.Pick(dropout, "dropout", 0.1f));
                 FeatureSource source = featuresPath is not null ? FeatureSource.SafeTensors : onnxPath is not null ? FeatureSource.Onnx : FeatureSource.Pixels;
                 var config = new CaptionConfig(vocabulary, source, size, patchSize, maxLen, shape)
                 {

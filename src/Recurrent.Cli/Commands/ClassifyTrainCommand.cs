@@ -51,39 +51,37 @@ internal static class ClassifyTrainCommand
 
         int Train(ParseResult parse, CancellationToken cancel)
         {
-            CommonOptions.ApplyThreads(parse.GetValue(common.Threads));
-            var (runDir, saved) = common.ResolveRunFolder(parse, "classify");
-            T Pick<T>(Option<T?> option, string key, T fallback) where T : struct => parse.GetValue(option) ?? (saved?[key] is JsonNode n ? n.GetValue<T>() : fallback);
-            string? PickText(Option<string?> option, string key) => parse.GetValue(option) ?? saved?[key]?.GetValue<string>();
+            TrainCommandRun run = common.Begin(parse, "classify");
+            var (runDir, saved) = (run.RunDir, run.Saved);
 
-            string dataPath = PickText(data, "data") ?? throw new ArgumentException("--data is required: a CSV/TSV file with a header, a JSONL file, or a folder with one subfolder per class.");
-            string textCol = PickText(textColumn, "text_column") ?? "text", labelCol = PickText(labelColumn, "label_column") ?? "label";
-            string tokenizerName = PickText(tokenizer, "tokenizer") ?? "word";
+            string dataPath = run.PickText(data, "data") ?? throw new ArgumentException("--data is required: a CSV/TSV file with a header, a JSONL file, or a folder with one subfolder per class.");
+            string textCol = run.PickText(textColumn, "text_column") ?? "text", labelCol = run.PickText(labelColumn, "label_column") ?? "label";
+            string tokenizerName = run.PickText(tokenizer, "tokenizer") ?? "word";
             TokenizerKind kind = tokenizerName switch
             {
                 "word" => TokenizerKind.Word,
                 "char" => TokenizerKind.Character,
                 _ => throw new ArgumentException($"--tokenizer must be word or char; got '{tokenizerName}'."),
             };
-            Pooling poolingKind = ClassificationConfig.ParsePooling(PickText(pooling, "pooling") ?? "max");
-            Truncation truncation = ClassificationConfig.ParseTruncation(PickText(truncate, "truncate") ?? "head");
-            string weightsName = PickText(classWeights, "class_weights") ?? "none";
+            Pooling poolingKind = ClassificationConfig.ParsePooling(run.PickText(pooling, "pooling") ?? "max");
+            Truncation truncation = ClassificationConfig.ParseTruncation(run.PickText(truncate, "truncate") ?? "head");
+            string weightsName = run.PickText(classWeights, "class_weights") ?? "none";
             if (weightsName is not ("none" or "balanced")) throw new ArgumentException($"--class-weights must be none or balanced; got '{weightsName}'.");
-            int maxLen = Pick(maxLength, "max_len", DefaultMaxLength), vocabCap = Pick(maxVocab, "max_vocab", DefaultMaxVocab);
-            int minCount = Pick(minFreq, "min_freq", kind == TokenizerKind.Word ? 2 : 1), batchSize = Pick(batch, "batch", DefaultBatch);
+            int maxLen = run.Pick(maxLength, "max_len", DefaultMaxLength), vocabCap = run.Pick(maxVocab, "max_vocab", DefaultMaxVocab);
+            int minCount = run.Pick(minFreq, "min_freq", kind == TokenizerKind.Word ? 2 : 1), batchSize = run.Pick(batch, "batch", DefaultBatch);
             if (maxLen < 1) throw new ArgumentException($"--max-len must be ≥ 1; got {maxLen}.");
             if (vocabCap < 5) throw new ArgumentException($"--max-vocab must be ≥ 5 (4 reserved tokens and at least one more); got {vocabCap}.");
             if (minCount < 1) throw new ArgumentException($"--min-freq must be ≥ 1; got {minCount}.");
             if (batchSize < 1) throw new ArgumentException($"--batch must be ≥ 1; got {batchSize}.");
-            double fraction = Pick(validFraction, "valid_fraction", 0.1);
+            double fraction = run.Pick(validFraction, "valid_fraction", 0.1);
             if (!(fraction > 0 && fraction <= 0.5)) throw new ArgumentException($"--valid-fraction must be in (0, 0.5]; got {fraction}.");
-            bool lower = Pick(lowercase, "lowercase", false);
-            CellKind cellKind = LanguageModelConfig.ParseCell(PickText(cell, "cell") ?? "lstm", "--cell");
+            bool lower = run.Pick(lowercase, "lowercase", false);
+            CellKind cellKind = LanguageModelConfig.ParseCell(run.PickText(cell, "cell") ?? "lstm", "--cell");
             ulong seed = parse.GetValue(common.Seed) ?? (saved?["seed"] is JsonNode s ? s.GetValue<ulong>() : 1UL);
 
             LabeledData all = ClassificationReader.Read(dataPath, textCol, labelCol);
             LabeledData trainData, validData;
-            string? validPath = PickText(valid, "valid");
+            string? validPath = run.PickText(valid, "valid");
             if (validPath is not null)
             {
                 trainData = all;
@@ -115,8 +113,8 @@ internal static class ClassifyTrainCommand
                 ITokenizer tok = Tokenizers.Create(kind);
                 Vocabulary vocabulary = Vocabulary.Build(trainData.Examples.SelectMany(e => tok.Split(lower ? e.Text.ToLowerInvariant() : e.Text)), vocabCap, minCount);
                 string[] labels = trainData.Labels.ToArray();
-                var shape = new ClassifierShape(vocabulary.Count, labels.Length, cellKind, Pick(embed, "embed", DefaultEmbed), Pick(hidden, "hidden", DefaultHidden),
-                    Pick(layers, "layers", DefaultLayers), Pick(bidirectional, "bidirectional", false), Pick(dropout, "dropout", 0.2f), poolingKind);
+                var shape = new ClassifierShape(vocabulary.Count, labels.Length, cellKind, run.Pick(embed, "embed", DefaultEmbed), run.Pick(hidden, "hidden", DefaultHidden),
+                    run.Pick(layers, "layers", DefaultLayers), run.Pick(bidirectional, "bidirectional", false), run.Pick(dropout, "dropout", 0.2f), poolingKind);
                 var config = new ClassificationConfig(kind, lower, vocabulary, labels, maxLen, truncation, shape);
                 model = new Classifier(config, new ClassifierNetwork(shape, new Rng(seed)));
             }
@@ -141,7 +139,7 @@ internal static class ClassifyTrainCommand
             }
             display.Train(task, options, runDir, resume: saved is not null, cancel,
                 s => $"best validation macro-F1 {s.BestMetric:F4} at step {s.BestStep}; model in {Path.Combine(runDir, RunFiles.Model)}");
-            string? testPath = PickText(test, "test");
+            string? testPath = run.PickText(test, "test");
             if (testPath is not null)
             {
                 Classifier best = Classifier.Load(runDir);

@@ -60,29 +60,27 @@ internal static class LmTrainCommand
 
         int Train(ParseResult parse, CancellationToken cancel)
         {
-            CommonOptions.ApplyThreads(parse.GetValue(common.Threads));
-            var (runDir, saved) = common.ResolveRunFolder(parse, "lm");
-            T Pick<T>(Option<T?> option, string key, T fallback) where T : struct => parse.GetValue(option) ?? (saved?[key] is JsonNode n ? n.GetValue<T>() : fallback);
-            string? PickText(Option<string?> option, string key) => parse.GetValue(option) ?? saved?[key]?.GetValue<string>();
+            TrainCommandRun run = common.Begin(parse, "lm");
+            var (runDir, saved) = (run.RunDir, run.Saved);
 
             TrainOptions options = common.Bind(parse, Defaults, saved);
-            var settings = new LanguageModelTrainingSettings(Pick(batch, "batch", DefaultBatch), Pick(bptt, "bptt", DefaultBptt), parse.GetValue(bpttBack) ?? saved?["bptt_back"]?.GetValue<int>());
-            string? dataPath = PickText(data, "data"), validPath = PickText(valid, "valid");
-            double fraction = Pick(validFraction, "valid_fraction", 0.05);
+            var settings = new LanguageModelTrainingSettings(run.Pick(batch, "batch", DefaultBatch), run.Pick(bptt, "bptt", DefaultBptt), parse.GetValue(bpttBack) ?? saved?["bptt_back"]?.GetValue<int>());
+            string? dataPath = run.PickText(data, "data"), validPath = run.PickText(valid, "valid");
+            double fraction = run.Pick(validFraction, "valid_fraction", 0.05);
             if (!(fraction > 0 && fraction <= 0.5)) throw new ArgumentException($"--valid-fraction must be in (0, 0.5]; got {fraction}.");
 
-            string tokenizerName = PickText(tokenizer, "tokenizer") ?? "char";
+            string tokenizerName = run.PickText(tokenizer, "tokenizer") ?? "char";
             TokenizerKind kind = tokenizerName switch
             {
                 "char" => TokenizerKind.Character,
                 "word" => TokenizerKind.Word,
                 _ => throw new ArgumentException($"--tokenizer must be char or word; got '{tokenizerName}'."),
             };
-            CellKind cellKind = ParseCell(PickText(cell, "cell") ?? DefaultCell);
+            CellKind cellKind = ParseCell(run.PickText(cell, "cell") ?? DefaultCell);
             ModelDefaults sized = ModelDefaults.For(options);
-            int embedSize = Pick(embed, "embed", DefaultEmbed), hiddenSize = Pick(hidden, "hidden", DefaultHidden), layerCount = Pick(layers, "layers", sized.Layers);
-            float dropoutRate = Pick(dropout, "dropout", sized.Dropout);
-            float weightDropRate = Pick(weightDrop, "weight_drop", sized.WeightDrop);
+            int embedSize = run.Pick(embed, "embed", DefaultEmbed), hiddenSize = run.Pick(hidden, "hidden", DefaultHidden), layerCount = run.Pick(layers, "layers", sized.Layers);
+            float dropoutRate = run.Pick(dropout, "dropout", sized.Dropout);
+            float weightDropRate = run.Pick(weightDrop, "weight_drop", sized.WeightDrop);
             if (embedSize < 1 || hiddenSize < 1 || layerCount < 1)
                 throw new ArgumentException($"--embed, --hidden and --layers must be ≥ 1; got {embedSize}, {hiddenSize}, {layerCount}.");
             if (!(dropoutRate >= 0 && dropoutRate < 1)) throw new ArgumentException($"--dropout must be in [0, 1); got {dropoutRate}.");

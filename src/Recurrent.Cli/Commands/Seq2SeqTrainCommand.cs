@@ -63,26 +63,24 @@ internal static class Seq2SeqTrainCommand
 
     private static int Train(ParseResult parse, Options o, TrainingOptionsBinder common, CancellationToken cancel)
     {
-        CommonOptions.ApplyThreads(parse.GetValue(common.Threads));
-        var (runDir, saved) = common.ResolveRunFolder(parse, "seq2seq");
-        T Pick<T>(Option<T?> option, string key, T fallback) where T : struct => parse.GetValue(option) ?? (saved?[key] is JsonNode n ? n.GetValue<T>() : fallback);
-        string? PickText(Option<string?> option, string key) => parse.GetValue(option) ?? saved?[key]?.GetValue<string>();
+        TrainCommandRun run = common.Begin(parse, "seq2seq");
+        var (runDir, saved) = (run.RunDir, run.Saved);
 
-        string dataPath = PickText(o.Data, "data") ?? throw new ArgumentException("--data is required: a TSV file of source<TAB>target lines, or a CMUdict file with --format cmudict.");
-        PairFormat format = Seq2SeqConfig.ParseFormat(PickText(o.Format, "format") ?? "tsv");
-        bool cmu = format == PairFormat.CmuDict, strip = Pick(o.StripStress, "strip_stress", false);
-        double validFraction = Pick(o.ValidFraction, "valid_fraction", 0.05), testFraction = Pick(o.TestFraction, "test_fraction", 0.0);
+        string dataPath = run.PickText(o.Data, "data") ?? throw new ArgumentException("--data is required: a TSV file of source<TAB>target lines, or a CMUdict file with --format cmudict.");
+        PairFormat format = Seq2SeqConfig.ParseFormat(run.PickText(o.Format, "format") ?? "tsv");
+        bool cmu = format == PairFormat.CmuDict, strip = run.Pick(o.StripStress, "strip_stress", false);
+        double validFraction = run.Pick(o.ValidFraction, "valid_fraction", 0.05), testFraction = run.Pick(o.TestFraction, "test_fraction", 0.0);
         if (!(validFraction > 0 && validFraction < 1)) throw new ArgumentException($"--valid-fraction must be in (0, 1); got {validFraction}.");
         if (!(testFraction >= 0 && validFraction + testFraction < 1)) throw new ArgumentException($"--test-fraction must be ≥ 0, with --valid-fraction + --test-fraction below 1; got {testFraction}.");
-        int batchSize = Pick(o.Batch, "batch", 128);
+        int batchSize = run.Pick(o.Batch, "batch", 128);
         if (batchSize < 1) throw new ArgumentException($"--batch must be ≥ 1; got {batchSize}.");
-        var lossOptions = new Seq2SeqLossOptions(Pick(o.TeacherForcing, "teacher_forcing", 1f), Pick(o.LabelSmoothing, "label_smoothing", 0.1f));
+        var lossOptions = new Seq2SeqLossOptions(run.Pick(o.TeacherForcing, "teacher_forcing", 1f), run.Pick(o.LabelSmoothing, "label_smoothing", 0.1f));
         lossOptions.Validate();
         ulong seed = parse.GetValue(common.Seed) ?? (saved?["seed"] is JsonNode s ? s.GetValue<ulong>() : 1UL);
 
         if (saved is null) CheckModelOptions(parse, o); // before the data is read: a typo fails at once
         IReadOnlyList<SequencePair> all = PairReader.Read(dataPath, format, strip);
-        string? validPath = PickText(o.Valid, "valid");
+        string? validPath = run.PickText(o.Valid, "valid");
         var (trainIdx, validIdx, testIdx) = PairReader.Split(all.Count, validPath is null ? validFraction : 0, testFraction, seed);
         IReadOnlyList<SequencePair> trainExamples = trainIdx.Select(i => all[i]).ToArray();
         IReadOnlyList<SequencePair> validExamples = validPath is null ? validIdx.Select(i => all[i]).ToArray() : PairReader.Read(validPath, format, strip);

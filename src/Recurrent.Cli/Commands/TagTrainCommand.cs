@@ -48,26 +48,24 @@ internal static class TagTrainCommand
 
         int Train(ParseResult parse, CancellationToken cancel)
         {
-            CommonOptions.ApplyThreads(parse.GetValue(common.Threads));
-            var (runDir, saved) = common.ResolveRunFolder(parse, "tag");
-            T Pick<T>(Option<T?> option, string key, T fallback) where T : struct => parse.GetValue(option) ?? (saved?[key] is JsonNode n ? n.GetValue<T>() : fallback);
-            string? PickText(Option<string?> option, string key) => parse.GetValue(option) ?? saved?[key]?.GetValue<string>();
+            TrainCommandRun run = common.Begin(parse, "tag");
+            var (runDir, saved) = (run.RunDir, run.Saved);
 
-            string dataPath = PickText(data, "data") ?? throw new ArgumentException("--data is required: a CoNLL file with a token and a tag per line and a blank line between sequences.");
-            var columns = new ConllColumns(Pick(tokenColumn, "token_column", 1), Pick(tagColumn, "tag_column", -1));
-            TokenRepresentation representation = TaggingConfig.ParseRepresentation(PickText(embedding, "embedding") ?? "word");
-            int vocabCap = Pick(maxVocab, "max_vocab", DefaultMaxVocab), minCount = Pick(minFreq, "min_freq", 1), batchSize = Pick(batch, "batch", DefaultBatch);
+            string dataPath = run.PickText(data, "data") ?? throw new ArgumentException("--data is required: a CoNLL file with a token and a tag per line and a blank line between sequences.");
+            var columns = new ConllColumns(run.Pick(tokenColumn, "token_column", 1), run.Pick(tagColumn, "tag_column", -1));
+            TokenRepresentation representation = TaggingConfig.ParseRepresentation(run.PickText(embedding, "embedding") ?? "word");
+            int vocabCap = run.Pick(maxVocab, "max_vocab", DefaultMaxVocab), minCount = run.Pick(minFreq, "min_freq", 1), batchSize = run.Pick(batch, "batch", DefaultBatch);
             if (vocabCap < 5) throw new ArgumentException($"--max-vocab must be ≥ 5 (4 reserved tokens and at least one more); got {vocabCap}.");
             if (minCount < 1) throw new ArgumentException($"--min-freq must be ≥ 1; got {minCount}.");
             if (batchSize < 1) throw new ArgumentException($"--batch must be ≥ 1; got {batchSize}.");
-            double fraction = Pick(validFraction, "valid_fraction", 0.1);
+            double fraction = run.Pick(validFraction, "valid_fraction", 0.1);
             if (!(fraction > 0 && fraction <= 0.5)) throw new ArgumentException($"--valid-fraction must be in (0, 0.5]; got {fraction}.");
-            bool lower = Pick(lowercase, "lowercase", false);
-            CellKind cellKind = LanguageModelConfig.ParseCell(PickText(cell, "cell") ?? "lstm", "--cell");
+            bool lower = run.Pick(lowercase, "lowercase", false);
+            CellKind cellKind = LanguageModelConfig.ParseCell(run.PickText(cell, "cell") ?? "lstm", "--cell");
             ulong seed = parse.GetValue(common.Seed) ?? (saved?["seed"] is JsonNode s ? s.GetValue<ulong>() : 1UL);
 
             IReadOnlyList<TaggedSequence> all = ConllReader.Read(dataPath, columns), trainData, validData;
-            string? validPath = PickText(valid, "valid");
+            string? validPath = run.PickText(valid, "valid");
             if (validPath is not null) (trainData, validData) = (all, ConllReader.Read(validPath, columns));
             else (trainData, validData) = Splits.RandomHoldOut(all, fraction, seed ^ 0x5B117UL, dataPath, "sequence(s)");
 
@@ -84,9 +82,9 @@ internal static class TagTrainCommand
                 Vocabulary words = Vocabulary.Build(trainData.SelectMany(q => q.Tokens).Select(t => lower ? t.ToLowerInvariant() : t), vocabCap, minCount);
                 Vocabulary characters = Vocabulary.Build(trainData.SelectMany(q => q.Tokens).SelectMany(t => t.EnumerateRunes().Select(r => r.ToString())));
                 string[] tags = trainData.SelectMany(q => q.Tags!).Distinct().Order(StringComparer.Ordinal).ToArray();
-                var shape = new TaggerShape(words.Count, characters.Count, tags.Length, representation, cellKind, Pick(embed, "embed", DefaultEmbed),
-                    Pick(charEmbed, "char_embed", 25), Pick(charHidden, "char_hidden", 25), Pick(hidden, "hidden", DefaultHidden), Pick(layers, "layers", 1),
-                    Pick(bidirectional, "bidirectional", true), Pick(dropout, "dropout", 0.2f));
+                var shape = new TaggerShape(words.Count, characters.Count, tags.Length, representation, cellKind, run.Pick(embed, "embed", DefaultEmbed),
+                    run.Pick(charEmbed, "char_embed", 25), run.Pick(charHidden, "char_hidden", 25), run.Pick(hidden, "hidden", DefaultHidden), run.Pick(layers, "layers", 1),
+                    run.Pick(bidirectional, "bidirectional", true), run.Pick(dropout, "dropout", 0.2f));
                 var config = new TaggingConfig(words, characters, tags, lower, TaggingConfig.LooksRaw(tags), shape);
                 model = new Tagger(config, new TaggerNetwork(shape, new Rng(seed)));
             }
@@ -112,7 +110,7 @@ internal static class TagTrainCommand
             }
             display.Train(task, options, runDir, resume: saved is not null, cancel,
                 s => $"best validation span F1 {s.BestMetric:F4} at step {s.BestStep}; model in {Path.Combine(runDir, RunFiles.Model)}");
-            string? testPath = PickText(test, "test");
+            string? testPath = run.PickText(test, "test");
             if (testPath is not null)
             {
                 Tagger best = Tagger.Load(runDir);

@@ -80,6 +80,14 @@ internal sealed class TrainingOptionsBinder
             seed: Pick(Seed, "seed", defaults.Seed));
     }
 
+    /// <summary>Applies --threads and resolves the run folder of a train command (see <see cref="ResolveRunFolder"/>).</summary>
+    public TrainCommandRun Begin(ParseResult p, string task)
+    {
+        CommonOptions.ApplyThreads(p.GetValue(Threads));
+        var (runDir, saved) = ResolveRunFolder(p, task);
+        return new TrainCommandRun(p, runDir, saved);
+    }
+
     /// <summary>
     /// The run folder and, with --resume, the training options saved in its config.json. A new run never
     /// reuses a folder that already holds one (nothing the user saved is overwritten).
@@ -136,4 +144,21 @@ internal sealed class TrainingOptionsBinder
         "plateau" => ScheduleKind.Plateau,
         _ => throw new ArgumentException($"--schedule must be cosine, constant or plateau; got '{text}'."),
     };
+}
+
+/// <summary>
+/// A train command's run folder, the options saved in it when resuming, and how an option's value is chosen:
+/// given on the command line, else as saved by the run being resumed, else the default.
+/// </summary>
+internal sealed class TrainCommandRun(ParseResult parse, string runDir, JsonObject? saved)
+{
+    public string RunDir => runDir;
+
+    /// <summary>The "training" object of the resumed run's config.json, or null for a new run.</summary>
+    public JsonObject? Saved => saved;
+
+    public T Pick<T>(Option<T?> option, string key, T fallback) where T : struct =>
+        parse.GetValue(option) ?? (saved?[key] is JsonNode n ? n.GetValue<T>() : fallback);
+
+    public string? PickText(Option<string?> option, string key) => parse.GetValue(option) ?? saved?[key]?.GetValue<string>();
 }
