@@ -22,6 +22,28 @@ public enum AttentionKind
     LuongGeneral,
 }
 
+/// <summary>The attention forms' names in config.json and on the command line.</summary>
+public static class AttentionNames
+{
+    public static string Name(AttentionKind kind) => kind switch
+    {
+        AttentionKind.None => "none",
+        AttentionKind.Bahdanau => "bahdanau",
+        AttentionKind.LuongDot => "luong-dot",
+        _ => "luong-general",
+    };
+
+    /// <exception cref="ArgumentException">An unknown name.</exception>
+    public static AttentionKind Parse(string name) => name switch
+    {
+        "none" => AttentionKind.None,
+        "bahdanau" => AttentionKind.Bahdanau,
+        "luong-dot" => AttentionKind.LuongDot,
+        "luong-general" or "luong" => AttentionKind.LuongGeneral,
+        _ => throw new ArgumentException($"--attention must be none, bahdanau, luong-dot or luong-general; got '{name}'."),
+    };
+}
+
 /// <summary>The memory of one batch, prepared for attention.</summary>
 /// <param name="Values">[S, B, F] the encoder outputs that contexts are made of.</param>
 /// <param name="Keys">[S, B, K] what queries are scored against (K = A for Bahdanau, Q for Luong).</param>

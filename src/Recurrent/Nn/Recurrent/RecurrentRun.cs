@@ -260,9 +260,8 @@ internal sealed class DroppedWeight : IDisposable
     {
         if (Weight.Grad is not { } dDropped) return;
         Span<float> dW = _source.EnsureGrad().Span;
-        using var masked = Tensor.Rent(_mask.Shape.ToArray(), clear: false);
-        TensorPrimitives.Multiply(dDropped.Span, _mask.Span, masked.Span);
-        TensorPrimitives.Add(dW, masked.Span, dW);
+        TensorPrimitives.Multiply(dDropped.Span, _mask.Span, dDropped.Span);
+        TensorPrimitives.Add(dW, dDropped.Span, dW);
         dDropped.Span.Clear();
     }
 

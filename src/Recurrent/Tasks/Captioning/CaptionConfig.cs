@@ -117,20 +117,7 @@ public sealed partial record CaptionConfig(Vocabulary Vocabulary, FeatureSource 
         _ => "safetensors",
     };
 
-    public static string AttentionName(AttentionKind kind) => kind switch
-    {
-        AttentionKind.None => "none",
-        AttentionKind.Bahdanau => "bahdanau",
-        AttentionKind.LuongDot => "luong-dot",
-        _ => "luong-general",
-    };
+    public static string AttentionName(AttentionKind kind) => AttentionNames.Name(kind);
 
-    public static AttentionKind ParseAttention(string name) => name switch
-    {
-        "none" => AttentionKind.None,
-        "bahdanau" => AttentionKind.Bahdanau,
-        "luong-dot" => AttentionKind.LuongDot,
-        "luong-general" or "luong" => AttentionKind.LuongGeneral,
-        _ => throw new ArgumentException($"--attention must be none, bahdanau, luong-general or luong-dot; got '{name}'."),
-    };
+    public static AttentionKind ParseAttention(string name) => AttentionNames.Parse(name);
 }

@@ -94,22 +94,9 @@ public sealed record Seq2SeqConfig(TokenizerKind SourceTokenizer, TokenizerKind 
         _ => throw new ArgumentException($"{option} must be char or word; got '{name}'."),
     };
 
-    public static string AttentionName(AttentionKind kind) => kind switch
-    {
-        AttentionKind.None => "none",
-        AttentionKind.Bahdanau => "bahdanau",
-        AttentionKind.LuongDot => "luong-dot",
-        _ => "luong-general",
-    };
+    public static string AttentionName(AttentionKind kind) => AttentionNames.Name(kind);
 
-    public static AttentionKind ParseAttention(string name) => name switch
-    {
-        "none" => AttentionKind.None,
-        "bahdanau" => AttentionKind.Bahdanau,
-        "luong-dot" => AttentionKind.LuongDot,
-        "luong-general" => AttentionKind.LuongGeneral,
-        _ => throw new ArgumentException($"--attention must be none, bahdanau, luong-dot or luong-general; got '{name}'."),
-    };
+    public static AttentionKind ParseAttention(string name) => AttentionNames.Parse(name);
 
     public static PairFormat ParseFormat(string name) => name switch
     {
