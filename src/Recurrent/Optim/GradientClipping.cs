@@ -1,7 +1,9 @@
 // Gradient clipping as torch.nn.utils.clip_grad_norm_ and clip_grad_value_. The global norm is summed
-// in double, parameter by parameter and element by element in order, so it does not depend on the
-// machine or thread count.
+// in double, parameter by parameter in a fixed lane order (SumOfSquaresInDouble), so it does not depend on
+// the machine or thread count.
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Recurrent.Autograd;
 
 namespace Recurrent.Optim;
@@ -38,7 +40,7 @@ public static class GradientClipping
         foreach (Parameter p in list)
         {
             if (p.Grad is null) continue;
-            foreach (float g in p.Grad.Span) sumOfSquares += (double)g * g;
+            sumOfSquares += SumOfSquaresInDouble(p.Grad.Span);
         }
         double norm = Math.Sqrt(sumOfSquares);
         if (!double.IsFinite(norm) || norm <= maxNorm) return (float)norm;
@@ -50,6 +52,30 @@ public static class GradientClipping
             TensorPrimitives.Multiply(p.Grad.Span, scale, p.Grad.Span);
         }
         return (float)norm;
+    }
+
+    /// <summary>
+    /// Σ gᵢ² in double: sixteen lanes (element i in lane i mod 16) with fused multiply-adds, then the lanes and
+    /// the tail in order. Vector512 keeps that order on every processor (it is emulated where not native), so
+    /// the result is the same everywhere; it runs at memory speed instead of one element per cycle.
+    /// </summary>
+    internal static double SumOfSquaresInDouble(ReadOnlySpan<float> g)
+    {
+        Vector512<double> lo = Vector512<double>.Zero, hi = Vector512<double>.Zero;
+        ref float start = ref MemoryMarshal.GetReference(g);
+        int i = 0;
+        for (; i + 16 <= g.Length; i += 16)
+        {
+            Vector512<float> v = Vector512.LoadUnsafe(ref start, (nuint)i);
+            Vector512<double> a = Vector512.WidenLower(v), b = Vector512.WidenUpper(v);
+            lo = Vector512.FusedMultiplyAdd(a, a, lo);
+            hi = Vector512.FusedMultiplyAdd(b, b, hi);
+        }
+        double sum = 0;
+        for (int k = 0; k < 8; k++) sum += lo.GetElement(k);
+        for (int k = 0; k < 8; k++) sum += hi.GetElement(k);
+        for (; i < g.Length; i++) sum = Math.FusedMultiplyAdd(g[i], g[i], sum);
+        return sum;
     }
 
     /// <summary>Clamps every gradient element into [−<paramref name="clipValue"/>, <paramref name="clipValue"/>].</summary>

@@ -77,3 +77,22 @@ public sealed class GradientClippingTests
         Assert.Throws<ArgumentOutOfRangeException>(() => GradientClipping.ClipByValue([], -1f));
     }
 }
+
+public sealed class GradientNormSumTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    [InlineData(16)]
+    [InlineData(1003)]
+    public void SumOfSquaresInDouble_MatchesTheElementwiseDoubleSum(int n)
+    {
+        var rng = new Random(n + 1);
+        float[] g = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1) * 3f).ToArray();
+        double expected = g.Sum(v => (double)v * v);
+
+        double actual = GradientClipping.SumOfSquaresInDouble(g);
+
+        Assert.Equal(expected, actual, 1e-12 * Math.Max(1, expected));
+    }
+}
