@@ -1,5 +1,7 @@
 // The per-step gate math of a DirectionPass run over chunks of batch rows on every core. Rows are
 // independent, so the result does not depend on how they are split. Small steps run inline.
+// For small layers the whole time loop is split instead (RunSequence): each core runs every step for its
+// own rows (recurrent GEMM and gate math), so a pass costs one parallel dispatch rather than two per step.
 using Recurrent.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -16,6 +18,8 @@ internal sealed partial class DirectionPass
         private const int InlineElements = 1 << 15;
         private GatePhase _phase;
         private int _t, _chunkRows, _outOffset, _outStride;
+        private bool _sequence;
+        private PackedMatrix? _packed;
         private Tensor? _scratch, _output, _carry, _dHh, _dOutput, _capture;
 
         public void BeginForward(Tensor scratch, Tensor output, int outOffset, int outStride) =>
@@ -24,11 +28,28 @@ internal sealed partial class DirectionPass
         public void BeginBackward(Tensor carry, Tensor scratch, Tensor? dHh, Tensor? dOutput, int outOffset, int outStride, Tensor? capture) =>
             (_carry, _scratch, _dHh, _dOutput, _outOffset, _outStride, _capture) = (carry, scratch, dHh, dOutput, outOffset, outStride, capture);
 
-        public void End() => (_scratch, _output, _carry, _dHh, _dOutput, _capture) = (null, null, null, null, null, null);
+        public void End() => (_scratch, _output, _carry, _dHh, _dOutput, _capture, _packed) = (null, null, null, null, null, null, null);
+
+        /// <summary>
+        /// Runs the whole time loop of <paramref name="phase"/> (Forward or Backward) with chunks of
+        /// <paramref name="chunkRows"/> rows on separate cores; <paramref name="packed"/> is the step GEMM's right operand.
+        /// </summary>
+        public void RunSequence(GatePhase phase, PackedMatrix packed, int chunkRows)
+        {
+            (_phase, _packed, _chunkRows, _sequence) = (phase, packed, chunkRows, true);
+            try
+            {
+                Parallelism.For(this, (p._b + chunkRows - 1) / chunkRows);
+            }
+            finally
+            {
+                _sequence = false;
+            }
+        }
 
         public void Run(GatePhase phase, int t)
         {
-            (_phase, _t) = (phase, t);
+            (_phase, _t, _sequence) = (phase, t, false);
             int chunks = p._b * p._g <= InlineElements ? 1 : Math.Min(p._b, 4 * Parallelism.ThreadCount);
             _chunkRows = (p._b + chunks - 1) / chunks;
             chunks = (p._b + _chunkRows - 1) / _chunkRows;
@@ -39,13 +60,18 @@ internal sealed partial class DirectionPass
         public void Execute(int chunk)
         {
             int b0 = chunk * _chunkRows, n = Math.Min(_chunkRows, p._b - b0);
-            if (_phase is GatePhase.Forward or GatePhase.ResetGate) ForwardRows(b0, n);
-            else BackwardRows(b0, n);
+            if (_sequence)
+            {
+                if (_phase == GatePhase.Forward) p.ForwardSequenceRows(b0, n, _scratch!.Span, _packed!);
+                else p.BackwardSequenceRows(b0, n, _carry!.Span, _dHh, _packed!);
+            }
+            else if (_phase is GatePhase.Forward or GatePhase.ResetGate) ForwardRows(_t, b0, n);
+            else BackwardRows(_t, b0, n);
         }
 
-        private void ForwardRows(int b0, int n)
+        public void ForwardRows(int t, int b0, int n)
         {
-            int h = p._h, g = p._g, t = _t, bh = p._b * h, bg = p._b * g;
+            int h = p._h, g = p._g, bh = p._b * h, bg = p._b * g;
             ReadOnlySpan<bool> active = p._active.AsSpan(t * p._b + b0, n);
             Span<float> gates = p._act.Span.Slice(t * bg + b0 * g, n * g);
             Span<float> hBuf = p._hBuf.Span, scratch = _scratch!.Span;
@@ -85,9 +111,9 @@ internal sealed partial class DirectionPass
             }
         }
 
-        private void BackwardRows(int b0, int n)
+        public void BackwardRows(int t, int b0, int n)
         {
-            int h = p._h, g = p._g, t = _t, bh = p._b * h, bg = p._b * g;
+            int h = p._h, g = p._g, bh = p._b * h, bg = p._b * g;
             ReadOnlySpan<bool> active = p._active.AsSpan(t * p._b + b0, n);
             Span<float> carry = _carry!.Span, scratch = _scratch!.Span;
             Span<float> dh = carry.Slice(b0 * h, n * h), dhPrev = carry.Slice(bh + b0 * h, n * h);

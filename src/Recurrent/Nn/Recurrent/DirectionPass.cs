@@ -71,10 +71,14 @@ internal sealed partial class DirectionPass : IDisposable
         using PackedMatrix packed = original ? PackedMatrix.Pack(Transpose.Yes, _h, 2 * _h, wHh, _h) : PackedMatrix.Pack(Transpose.Yes, _h, _g, wHh, _h);
         using PackedMatrix? packedN = original ? PackedMatrix.Pack(Transpose.Yes, _h, _h, wHh[(2 * _h * _h)..], _h) : null;
         _rows.BeginForward(scratch, output, outOffset, outStride);
-        for (int s = 0; s < _t; s++)
+        if (SequenceChunkRows() is int chunkRows) _rows.RunSequence(GatePhase.Forward, packed, chunkRows);
+        else
         {
-            int t = _reverse ? _t - 1 - s : s;
-            StepForward(t, scratch.Span, packed, packedN);
+            for (int s = 0; s < _t; s++)
+            {
+                int t = _reverse ? _t - 1 - s : s;
+                StepForward(t, scratch.Span, packed, packedN);
+            }
         }
         _rows.End();
         hBuf.Slice(FinalRow * bh, bh).CopyTo(hN);
@@ -117,6 +121,62 @@ internal sealed partial class DirectionPass : IDisposable
     }
 
     /// <summary>
+    /// Rows per core when the whole time loop is split by batch rows (each core runs every step for its rows),
+    /// or null to split each step instead. Splitting the loop needs one dispatch per pass instead of two per step,
+    /// which is what small layers spend their time on; each core then reads all of W_hh every step, so it is
+    /// used only while W_hh fits a core's L2 cache. Rows never interact and a GEMM row does not depend on the
+    /// other rows, so both ways give the same bits.
+    /// </summary>
+    private int? SequenceChunkRows()
+    {
+        const long MaxWeightBytes = 512 * 1024;
+        int threads = Parallelism.ThreadCount;
+        if (threads == 1 || _cell == CellKind.GruOriginal || (long)_h * _g * sizeof(float) > MaxWeightBytes) return null;
+        // Whole micro-kernel panels (8 rows) per core; at least two chunks.
+        int rows = (_b + threads - 1) / threads;
+        rows = (rows + 7) / 8 * 8;
+        return rows < _b ? rows : null;
+    }
+
+    /// <summary>The forward time loop for rows [b0, b0 + n) (RNN, LSTM, GRU).</summary>
+    private void ForwardSequenceRows(int b0, int n, Span<float> scratch, PackedMatrix packed)
+    {
+        int bh = _b * _h, bg = _b * _g;
+        ReadOnlySpan<float> bHh = _bHh.Value.Span;
+        for (int s = 0; s < _t; s++)
+        {
+            int t = _reverse ? _t - 1 - s : s;
+            Span<float> gates = _act.Span.Slice(t * bg + b0 * _g, n * _g);
+            ReadOnlySpan<float> hPrev = _hBuf.Span.Slice(PrevRow(t) * bh + b0 * _h, n * _h);
+            if (_cell == CellKind.Gru)
+            {
+                Span<float> hh = scratch.Slice(b0 * _g, n * _g);
+                for (int r = 0; r < n; r++) bHh.CopyTo(hh.Slice(r * _g, _g));
+                Gemm.Multiply(Transpose.No, n, 1f, hPrev, _h, packed, 1f, hh, _g);
+            }
+            else Gemm.Multiply(Transpose.No, n, 1f, hPrev, _h, packed, 1f, gates, _g);
+            _rows.ForwardRows(t, b0, n);
+        }
+    }
+
+    /// <summary>The backward time loop for rows [b0, b0 + n) (RNN, LSTM, GRU).</summary>
+    private void BackwardSequenceRows(int b0, int n, Span<float> carry, Tensor? dHhT, PackedMatrix packed)
+    {
+        int bh = _b * _h, bg = _b * _g;
+        Span<float> dh = carry.Slice(b0 * _h, n * _h), dhPrev = carry.Slice(bh + b0 * _h, n * _h);
+        Span<float> dc = carry.Slice(2 * bh + b0 * _h, n * _h), dcPrev = carry.Slice(3 * bh + b0 * _h, n * _h);
+        for (int s = 0; s < _t; s++)
+        {
+            int t = _reverse ? s : _t - 1 - s;
+            _rows.BackwardRows(t, b0, n);
+            ReadOnlySpan<float> dGates = (_cell == CellKind.Gru ? dHhT!.Span : _act.Span).Slice(t * bg + b0 * _g, n * _g);
+            Gemm.Multiply(Transpose.No, n, 1f, dGates, _g, packed, 1f, dhPrev, _h);
+            dhPrev.CopyTo(dh);
+            if (_cell == CellKind.Lstm) dcPrev.CopyTo(dc);
+        }
+    }
+
+    /// <summary>
     /// BPTT over the sequence. dOutput [T, B, outStride] (this direction's columns at outOffset; empty = 0),
     /// dhN, dcN [B, H] (empty = 0). Accumulates into dX [T, B, I], the parameters' gradients, and writes
     /// dh0, dc0 [B, H]. <paramref name="capture"/> [T, B, H], if not empty, receives the total ∂L/∂h_t.
@@ -138,7 +198,8 @@ internal sealed partial class DirectionPass : IDisposable
         using PackedMatrix packed = original ? PackedMatrix.Pack(Transpose.No, 2 * _h, _h, wHh, _h) : PackedMatrix.Pack(Transpose.No, _g, _h, wHh, _h);
         using PackedMatrix? packedN = original ? PackedMatrix.Pack(Transpose.No, _h, _h, wHh[(2 * _h * _h)..], _h) : null;
         _rows.BeginBackward(carry, scratch, dHhT, dOutput, outOffset, outStride, capture);
-        for (int s = 0; s < _t; s++)
+        if (SequenceChunkRows() is int chunkRows) _rows.RunSequence(GatePhase.Backward, packed, chunkRows);
+        else for (int s = 0; s < _t; s++)
         {
             int t = _reverse ? s : _t - 1 - s;
             Span<float> dGates = _act.Span.Slice(t * bg, bg);
