@@ -95,23 +95,34 @@ public sealed class RecurrentLayerPropertyTests
             TestData.AssertBitIdentical(h0.Span.Slice((k * 2 + 1) * 7, 7), r.Final.H.Value.Span.Slice((k * 2 + 1) * 7, 7));
     }
 
-    [Fact]
-    public void ForwardAndBackward_OneAndTwoThreads_AreBitIdentical()
+    // Two threads take the side-by-side directions and (for small W_hh) the row-split time loop; one and three
+    // threads take neither: all must give the same bits. H = 300 puts W_hh past the row-split limit.
+    [Theory]
+    [InlineData(CellKind.Lstm, 96, true)]
+    [InlineData(CellKind.Gru, 96, true)]
+    [InlineData(CellKind.GruOriginal, 48, true)]
+    [InlineData(CellKind.RnnTanh, 40, false)]
+    [InlineData(CellKind.Lstm, 300, false)]
+    public void ForwardAndBackward_OneTwoAndThreeThreads_AreBitIdentical(CellKind cell, int hidden, bool bidirectional)
     {
         int saved = Parallelism.ThreadCount;
         try
         {
+            int d = bidirectional ? 2 : 1;
             float[] Run(int threads)
             {
                 Parallelism.ThreadCount = threads;
-                var layer = new RecurrentLayer(new RecurrentOptions(CellKind.Lstm, 64, 96, 2, true), new Rng(9));
+                var layer = new RecurrentLayer(new RecurrentOptions(cell, 64, hidden, 2, bidirectional), new Rng(9));
                 var x = new Variable(Random(6, 20, 16, 64), requiresGrad: true);
                 using var tape = new Tape();
-                RecurrentResult r = layer.Forward(tape, x);
-                tape.Backward(r.Output, Random(7, 20, 16, 192));
-                return [.. r.Output.Value.Span.ToArray(), .. x.Grad!.Span.ToArray(), .. layer.WeightHh(1, 1).Grad!.Span.ToArray()];
+                RecurrentResult r = layer.Forward(tape, x, lengths: [.. Enumerable.Range(0, 16).Select(j => 20 - j)]);
+                tape.Backward(r.Output, Random(7, 20, 16, d * hidden));
+                return [.. r.Output.Value.Span.ToArray(), .. r.Final.H.Value.Span.ToArray(), .. x.Grad!.Span.ToArray(),
+                    .. layer.WeightHh(1, d - 1).Grad!.Span.ToArray(), .. layer.WeightIh(0, 0).Grad!.Span.ToArray()];
             }
-            TestData.AssertBitIdentical(Run(1), Run(2));
+            float[] one = Run(1);
+            TestData.AssertBitIdentical(one, Run(2));
+            TestData.AssertBitIdentical(one, Run(3));
         }
         finally
         {

@@ -26,6 +26,7 @@ internal sealed partial class DirectionPass : IDisposable
     private readonly Tensor _hBuf;            // [T+1, B, H]
     private readonly Tensor? _cBuf;           // [T+1, B, H] LSTM
     private readonly Tensor? _aux;            // [T, B, H] GRU hn, original GRU r⊙h
+    private Tensor? _dHhT;                    // [T·B, G] GRU: gradients of the recurrent pre-activations, between the backward loop and the weight gradients
 
     public DirectionPass(CellKind cell, int t, int b, int i, int h, bool reverse, bool[] active,
         Variable wIh, Variable wHh, Variable bIh, Variable bHh)
@@ -53,15 +54,28 @@ internal sealed partial class DirectionPass : IDisposable
     public void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         Tensor output, int outOffset, int outStride, Span<float> hN, Span<float> cN)
     {
-        int rows = _t * _b, bh = _b * _h;
-        Span<float> act = _act.Span, hBuf = _hBuf.Span;
-        // Pre = X·W_ihᵀ + b_ih (+ b_hh): the bias rows first, then the GEMM accumulates onto them.
+        Project(x);
+        ForwardLoop(h0, c0, output, outOffset, outStride, hN, cN);
+    }
+
+    /// <summary>The part of <see cref="Forward"/> before the time loop: Pre = X·W_ihᵀ + b_ih (+ b_hh), one GEMM.</summary>
+    public void Project(ReadOnlySpan<float> x)
+    {
+        int rows = _t * _b;
+        Span<float> act = _act.Span;
+        // The bias rows first, then the GEMM accumulates onto them.
         using var bias = Tensor.Rent([_g], clear: false);
         if (AddsHiddenBiasUpFront) TensorPrimitives.Add(_bIh.Value.Span, _bHh.Value.Span, bias.Span);
         else _bIh.Value.Span.CopyTo(bias.Span);
         for (int r = 0; r < rows; r++) bias.Span.CopyTo(act.Slice(r * _g, _g));
         Gemm.Multiply(Transpose.No, Transpose.Yes, rows, _g, _i, 1f, x, _i, _wIh.Value.Span, _i, 1f, act, _g);
+    }
 
+    /// <summary>The time loop of <see cref="Forward"/>, after <see cref="Project"/>.</summary>
+    public void ForwardLoop(ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Tensor output, int outOffset, int outStride, Span<float> hN, Span<float> cN)
+    {
+        int bh = _b * _h;
+        Span<float> hBuf = _hBuf.Span;
         h0.CopyTo(hBuf.Slice(InitialRow * bh, bh));
         if (_cBuf is not null) c0.CopyTo(_cBuf.Span.Slice(InitialRow * bh, bh));
         using var scratch = Tensor.Rent([_b * _g], clear: false);
@@ -184,12 +198,20 @@ internal sealed partial class DirectionPass : IDisposable
     public void Backward(ReadOnlySpan<float> x, Tensor? dOutput, int outOffset, int outStride,
         ReadOnlySpan<float> dhN, ReadOnlySpan<float> dcN, Span<float> dX, Span<float> dh0, Span<float> dc0, Tensor? capture)
     {
-        int bh = _b * _h, bg = _b * _g;
-        bool gru = _cell is CellKind.Gru;
-        using var dHhT = gru ? Tensor.Rent([_t * _b, _g], clear: false) : null;
+        BackwardLoop(dOutput, outOffset, outStride, dhN, dcN, dh0, dc0, capture);
+        AccumulateWeightGradients(x, dX);
+    }
+
+    /// <summary>The time loop of <see cref="Backward"/>; <see cref="AccumulateWeightGradients"/> must follow.</summary>
+    public void BackwardLoop(Tensor? dOutput, int outOffset, int outStride,
+        ReadOnlySpan<float> dhN, ReadOnlySpan<float> dcN, Span<float> dh0, Span<float> dc0, Tensor? capture)
+    {
+        int bh = _b * _h;
+        _dHhT?.Dispose();
+        _dHhT = _cell is CellKind.Gru ? Tensor.Rent([_t * _b, _g], clear: false) : null;
         using var carry = Tensor.Rent([4 * bh]);   // dh, dh_{t−1}, dc, dc_{t−1}
         using var scratch = Tensor.Rent([Math.Max(bh, 1)], clear: false);
-        Span<float> dh = carry.Span[..bh], dhPrev = carry.Span.Slice(bh, bh), dc = carry.Span.Slice(2 * bh, bh), dcPrev = carry.Span.Slice(3 * bh, bh);
+        Span<float> dh = carry.Span[..bh], dc = carry.Span.Slice(2 * bh, bh);
         if (!dhN.IsEmpty) dhN.CopyTo(dh);
         if (!dcN.IsEmpty) dcN.CopyTo(dc);
         ReadOnlySpan<float> wHh = _wHh.Value.Span;
@@ -197,46 +219,65 @@ internal sealed partial class DirectionPass : IDisposable
         bool original = _cell == CellKind.GruOriginal;
         using PackedMatrix packed = original ? PackedMatrix.Pack(Transpose.No, 2 * _h, _h, wHh, _h) : PackedMatrix.Pack(Transpose.No, _g, _h, wHh, _h);
         using PackedMatrix? packedN = original ? PackedMatrix.Pack(Transpose.No, _h, _h, wHh[(2 * _h * _h)..], _h) : null;
-        _rows.BeginBackward(carry, scratch, dHhT, dOutput, outOffset, outStride, capture);
+        _rows.BeginBackward(carry, scratch, _dHhT, dOutput, outOffset, outStride, capture);
         if (SequenceChunkRows() is int chunkRows) _rows.RunSequence(GatePhase.Backward, packed, chunkRows);
-        else for (int s = 0; s < _t; s++)
+        else
         {
-            int t = _reverse ? s : _t - 1 - s;
-            Span<float> dGates = _act.Span.Slice(t * bg, bg);
-            switch (_cell)
-            {
-                case CellKind.RnnTanh:
-                case CellKind.RnnRelu:
-                case CellKind.Lstm:
-                    _rows.Run(GatePhase.Backward, t);
-                    Gemm.Multiply(Transpose.No, _b, 1f, dGates, _g, packed, 1f, dhPrev, _h);
-                    break;
-                case CellKind.Gru:
-                    _rows.Run(GatePhase.Backward, t);
-                    Gemm.Multiply(Transpose.No, _b, 1f, dHhT!.Span.Slice(t * bg, bg), _g, packed, 1f, dhPrev, _h);
-                    break;
-                default:
-                {
-                    _rows.Run(GatePhase.Backward, t);
-                    // hn = W_hn (r⊙h) + b_hn  →  d(r⊙h) = da_n·W_hn
-                    Gemm.Multiply(Transpose.No, _b, 1f, dGates[(2 * _h)..], _g, packedN!, 0f, scratch.Span, _h);
-                    _rows.Run(GatePhase.ResetGateBackward, t);
-                    // r, z pre-activations → dh_{t−1} += [dr, dz]·W_hh[0:2H]
-                    Gemm.Multiply(Transpose.No, _b, 1f, dGates, _g, packed, 1f, dhPrev, _h);
-                    break;
-                }
-            }
-            dhPrev.CopyTo(dh);
-            if (_cell == CellKind.Lstm) dcPrev.CopyTo(dc);
+            for (int s = 0; s < _t; s++) StepBackward(_reverse ? s : _t - 1 - s, carry.Span, scratch.Span, _dHhT, packed, packedN);
         }
         _rows.End();
         dh.CopyTo(dh0);
         if (!dc0.IsEmpty) dc.CopyTo(dc0);
-        AccumulateWeightGradients(x, _act.Span, gru ? dHhT!.Span : _act.Span, dX);
     }
 
-    /// <summary>After the loop: the large GEMMs over all T·B rows.</summary>
-    private void AccumulateWeightGradients(ReadOnlySpan<float> x, ReadOnlySpan<float> dPre, ReadOnlySpan<float> dHh, Span<float> dX)
+    /// <summary>One backward step over all rows; <paramref name="packed"/> is W_hh (original GRU: its r, z rows; <paramref name="packedN"/> its n rows).</summary>
+    private void StepBackward(int t, Span<float> carry, Span<float> scratch, Tensor? dHhT, PackedMatrix packed, PackedMatrix? packedN)
+    {
+        int bh = _b * _h, bg = _b * _g;
+        Span<float> dh = carry[..bh], dhPrev = carry.Slice(bh, bh), dc = carry.Slice(2 * bh, bh), dcPrev = carry.Slice(3 * bh, bh);
+        Span<float> dGates = _act.Span.Slice(t * bg, bg);
+        switch (_cell)
+        {
+            case CellKind.RnnTanh:
+            case CellKind.RnnRelu:
+            case CellKind.Lstm:
+                _rows.Run(GatePhase.Backward, t);
+                Gemm.Multiply(Transpose.No, _b, 1f, dGates, _g, packed, 1f, dhPrev, _h);
+                break;
+            case CellKind.Gru:
+                _rows.Run(GatePhase.Backward, t);
+                Gemm.Multiply(Transpose.No, _b, 1f, dHhT!.Span.Slice(t * bg, bg), _g, packed, 1f, dhPrev, _h);
+                break;
+            default:
+            {
+                _rows.Run(GatePhase.Backward, t);
+                // hn = W_hn (r⊙h) + b_hn  →  d(r⊙h) = da_n·W_hn
+                Gemm.Multiply(Transpose.No, _b, 1f, dGates[(2 * _h)..], _g, packedN!, 0f, scratch, _h);
+                _rows.Run(GatePhase.ResetGateBackward, t);
+                // r, z pre-activations → dh_{t−1} += [dr, dz]·W_hh[0:2H]
+                Gemm.Multiply(Transpose.No, _b, 1f, dGates, _g, packed, 1f, dhPrev, _h);
+                break;
+            }
+        }
+        dhPrev.CopyTo(dh);
+        if (_cell == CellKind.Lstm) dcPrev.CopyTo(dc);
+    }
+
+    /// <summary>After <see cref="BackwardLoop"/>: the large GEMMs over all T·B rows; accumulates into dX [T, B, I] and the parameters' gradients.</summary>
+    public void AccumulateWeightGradients(ReadOnlySpan<float> x, Span<float> dX)
+    {
+        try
+        {
+            WeightGradientGemms(x, _act.Span, _dHhT is null ? _act.Span : _dHhT.Span, dX);
+        }
+        finally
+        {
+            _dHhT?.Dispose();
+            _dHhT = null;
+        }
+    }
+
+    private void WeightGradientGemms(ReadOnlySpan<float> x, ReadOnlySpan<float> dPre, ReadOnlySpan<float> dHh, Span<float> dX)
     {
         int rows = _t * _b, bh = _b * _h;
         // Pre = X·W_ihᵀ + b_ih  →  dW_ih += dPreᵀ·X, db_ih += Σ_rows dPre, dX += dPre·W_ih
@@ -276,5 +317,6 @@ internal sealed partial class DirectionPass : IDisposable
         _hBuf.Dispose();
         _cBuf?.Dispose();
         _aux?.Dispose();
+        _dHhT?.Dispose();
     }
 }

@@ -110,17 +110,25 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
             int inSize = layer == 0 ? _o.InputSize : dh;
             for (int dir = 0; dir < _d; dir++)
             {
-                int k = layer * _d + dir;
                 DroppedWeight? dropped = _weightDrop > 0f ? DroppedWeight.Draw(_layer.WeightHh(layer, dir), _weightDrop, _rng!) : null;
                 _dropped.Add(dropped);
                 var pass = new DirectionPass(_o.Cell, _t, _b, inSize, _h, dir == 1, _active,
                     _layer.WeightIh(layer, dir), dropped?.Weight ?? _layer.WeightHh(layer, dir), _layer.BiasIh(layer, dir), _layer.BiasHh(layer, dir));
                 _passes.Add(pass);
-                ReadOnlySpan<float> h0 = _initial is null ? zeros!.Span : _initial.H.Value.Span.Slice(k * _b * _h, _b * _h);
-                ReadOnlySpan<float> c0 = _o.Cell != CellKind.Lstm ? default : _initial is null ? zeros!.Span : _initial.C!.Value.Span.Slice(k * _b * _h, _b * _h);
-                Span<float> cN = _cN is null ? default : _cN.Value.Span.Slice(k * _b * _h, _b * _h);
-                pass.Forward(layerIn, h0, c0, layerOut, dir * _h, dh, _hN.Value.Span.Slice(k * _b * _h, _b * _h), cN);
+                pass.Project(layerIn);
             }
+            // The time loops: side by side when the directions get a core each, else one after the other.
+            int layerIndex = layer;
+            void Loop(int dir)
+            {
+                int k = layerIndex * _d + dir, bh = _b * _h;
+                ReadOnlySpan<float> h0 = _initial is null ? zeros!.Span : _initial.H.Value.Span.Slice(k * bh, bh);
+                ReadOnlySpan<float> c0 = _o.Cell != CellKind.Lstm ? default : _initial is null ? zeros!.Span : _initial.C!.Value.Span.Slice(k * bh, bh);
+                Span<float> cN = _cN is null ? default : _cN.Value.Span.Slice(k * bh, bh);
+                _passes[k].ForwardLoop(h0, c0, layerOut, dir * _h, dh, _hN.Value.Span.Slice(k * bh, bh), cN);
+            }
+            if (DirectionsSideBySide) Parallelism.For(new DirectionJob(Loop), _d);
+            else for (int dir = 0; dir < _d; dir++) Loop(dir);
             if (!top)
             {
                 // Dropout between layers (inverted: kept units scaled by 1/(1−p)); the mask is kept for backward.
@@ -145,6 +153,17 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
         return new RecurrentResult(_output, new RecurrentState(_hN, _cN));
     }
 
+    /// <summary>
+    /// On two cores the two directions of a bidirectional layer run their time loops side by side, one per core,
+    /// with no dispatch per step. Each loop gives the same bits on any thread, so results do not change.
+    /// </summary>
+    private bool DirectionsSideBySide => _d == 2 && Parallelism.ThreadCount == 2;
+
+    private sealed class DirectionJob(Action<int> loop) : IParallelJob
+    {
+        public void Execute(int index) => loop(index);
+    }
+
     public override void Backward()
     {
         if (_output!.Grad is null && _hN!.Grad is null && _cN?.Grad is null) return; // nothing reached the loss
@@ -153,7 +172,6 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
         using var dTop = dOutUser is not null && _o.BatchFirst && !_singleStep ? Tensor.Rent([_t, _b, dh], clear: false) : null;
         if (dTop is not null) SwapBatchTime(dOutUser!.Span, dTop.Span, _b, _t, dh);
         Tensor? dOut = dTop ?? dOutUser;
-        ReadOnlySpan<float> dhN = _hN!.Grad is { } gh ? gh.Span : default, dcN = _cN?.Grad is { } gc ? gc.Span : default;
         using var dh0All = Tensor.Rent([ld * bh]);
         using var dc0All = Tensor.Rent([ld * bh]);
         using var capture = _capture is null ? null : Tensor.Rent([_t * bh], clear: false);
@@ -168,13 +186,25 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                 bool wantsDx = !bottom || _input.RequiresGrad;
                 Tensor? dIn = wantsDx ? Tensor.Rent([_t, _b, inSize]) : null;
                 ReadOnlySpan<float> layerIn = !bottom ? _layerInputs[layer - 1].Span : _timeMajorInput is not null ? _timeMajorInput.Span : _input.Value.Span;
+                // The time loops (side by side when the directions get a core each), then in direction order the
+                // weight-gradient GEMMs, which all add into dIn.
+                int layerIndex = layer;
+                Tensor? dOutLayer = dOut;
+                void Loop(int dir)
+                {
+                    int k = layerIndex * _d + dir;
+                    ReadOnlySpan<float> dhNAll = _hN!.Grad is { } ghN ? ghN.Span : default, dcNAll = _cN?.Grad is { } gcN ? gcN.Span : default;
+                    _passes[k].BackwardLoop(dOutLayer, dir * _h, dh,
+                        dhNAll.IsEmpty ? default : dhNAll.Slice(k * bh, bh), dcNAll.IsEmpty ? default : dcNAll.Slice(k * bh, bh),
+                        dh0All.Span.Slice(k * bh, bh), _o.Cell == CellKind.Lstm ? dc0All.Span.Slice(k * bh, bh) : default, capture);
+                    if (capture is not null) capture.Span.CopyTo(_capture!.Gradients!.Span.Slice(k * _t * bh, _t * bh));
+                }
+                if (DirectionsSideBySide && capture is null) Parallelism.For(new DirectionJob(Loop), _d);
+                else for (int dir = 0; dir < _d; dir++) Loop(dir);
                 for (int dir = 0; dir < _d; dir++)
                 {
                     int k = layer * _d + dir;
-                    _passes[k].Backward(layerIn, dOut, dir * _h, dh,
-                        dhN.IsEmpty ? default : dhN.Slice(k * bh, bh), dcN.IsEmpty ? default : dcN.Slice(k * bh, bh),
-                        dIn is null ? default : dIn.Span, dh0All.Span.Slice(k * bh, bh), _o.Cell == CellKind.Lstm ? dc0All.Span.Slice(k * bh, bh) : default, capture);
-                    if (capture is not null) capture.Span.CopyTo(_capture!.Gradients!.Span.Slice(k * _t * bh, _t * bh));
+                    _passes[k].AccumulateWeightGradients(layerIn, dIn is null ? default : dIn.Span);
                     _dropped[k]?.AccumulateGradient();
                 }
                 dBelow?.Dispose();
