@@ -65,7 +65,7 @@ internal static class CaptionTrainCommand
             if (!(fraction > 0 && fraction <= 0.5)) throw new ArgumentException($"--valid-fraction must be in (0, 0.5]; got {fraction}.");
             AttentionKind attentionKind = CaptionConfig.ParseAttention(run.PickText(attention, "attention") ?? "none");
             CellKind cellKind = LanguageModelConfig.ParseCell(run.PickText(cell, "cell") ?? "lstm", "--cell");
-            ulong seed = parse.GetValue(common.Seed) ?? (saved?["seed"] is JsonNode s ? s.GetValue<ulong>() : 1UL);
+            ulong seed = run.Pick(common.Seed, "seed", 1UL);
 
             IReadOnlyList<CaptionedImage> all = CaptionsReader.Read(dataPath), trainData, validData;
             string? validPath = run.PickText(valid, "valid");

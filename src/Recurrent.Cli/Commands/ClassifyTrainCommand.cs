@@ -77,7 +77,7 @@ internal static class ClassifyTrainCommand
             if (!(fraction > 0 && fraction <= 0.5)) throw new ArgumentException($"--valid-fraction must be in (0, 0.5]; got {fraction}.");
             bool lower = run.Pick(lowercase, "lowercase", false);
             CellKind cellKind = LanguageModelConfig.ParseCell(run.PickText(cell, "cell") ?? "lstm", "--cell");
-            ulong seed = parse.GetValue(common.Seed) ?? (saved?["seed"] is JsonNode s ? s.GetValue<ulong>() : 1UL);
+            ulong seed = run.Pick(common.Seed, "seed", 1UL);
 
             LabeledData all = ClassificationReader.Read(dataPath, textCol, labelCol);
             LabeledData trainData, validData;

@@ -76,7 +76,7 @@ internal static class Seq2SeqTrainCommand
         if (batchSize < 1) throw new ArgumentException($"--batch must be ≥ 1; got {batchSize}.");
         var lossOptions = new Seq2SeqLossOptions(run.Pick(o.TeacherForcing, "teacher_forcing", 1f), run.Pick(o.LabelSmoothing, "label_smoothing", 0.1f));
         lossOptions.Validate();
-        ulong seed = parse.GetValue(common.Seed) ?? (saved?["seed"] is JsonNode s ? s.GetValue<ulong>() : 1UL);
+        ulong seed = run.Pick(common.Seed, "seed", 1UL);
 
         if (saved is null) CheckModelOptions(parse, o); // before the data is read: a typo fails at once
         IReadOnlyList<SequencePair> all = PairReader.Read(dataPath, format, strip);

@@ -62,7 +62,7 @@ internal static class TagTrainCommand
             if (!(fraction > 0 && fraction <= 0.5)) throw new ArgumentException($"--valid-fraction must be in (0, 0.5]; got {fraction}.");
             bool lower = run.Pick(lowercase, "lowercase", false);
             CellKind cellKind = LanguageModelConfig.ParseCell(run.PickText(cell, "cell") ?? "lstm", "--cell");
-            ulong seed = parse.GetValue(common.Seed) ?? (saved?["seed"] is JsonNode s ? s.GetValue<ulong>() : 1UL);
+            ulong seed = run.Pick(common.Seed, "seed", 1UL);
 
             IReadOnlyList<TaggedSequence> all = ConllReader.Read(dataPath, columns), trainData, validData;
             string? validPath = run.PickText(valid, "valid");
