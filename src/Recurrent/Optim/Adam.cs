@@ -58,7 +58,7 @@ public sealed class Adam : Optimizer
                 g = decayed;
             }
             AdamUpdate.Apply(g, buffers[0].Span, buffers[1].Span, o.Amsgrad ? buffers[2].Span : [],
-                theta, ScratchB(theta.Length), step, LearningRate, o.Beta1, o.Beta2, o.Epsilon, o.Amsgrad);
+                theta, o.Amsgrad ? ScratchB(theta.Length) : [], step, LearningRate, o.Beta1, o.Beta2, o.Epsilon, o.Amsgrad);
         }
         StepCount++;
     }

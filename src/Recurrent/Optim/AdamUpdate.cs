@@ -15,7 +15,7 @@ internal static class AdamUpdate
     /// <param name="expAvgSq">Second moment v, updated in place.</param>
     /// <param name="maxExpAvgSq">Running maximum of v (AMSGrad), updated in place; empty when AMSGrad is off.</param>
     /// <param name="theta">The parameter, updated in place.</param>
-    /// <param name="scratch">Temporary space of the parameter's length.</param>
+    /// <param name="scratch">Temporary space of the parameter's length (AMSGrad only; may be empty otherwise).</param>
     /// <param name="step">The parameter's step count t, starting at 1.</param>
     /// <param name="learningRate">lr.</param>
     /// <param name="beta1">β₁.</param>

@@ -18,7 +18,8 @@ public abstract class Optimizer
     private readonly bool _countsParameterSteps;
     private Tensor[]?[] _buffers;
     private int[] _parameterSteps;
-    private readonly float[] _scratchA, _scratchB;
+    private readonly int _maxLength;
+    private float[]? _scratchA, _scratchB;   // allocated on first use: Adam without AMSGrad and weight decay needs none
     private float _learningRate;
 
     /// <summary>Sets up an optimizer over <paramref name="parameters"/>.</summary>
@@ -52,8 +53,7 @@ public abstract class Optimizer
         _countsParameterSteps = countsParameterSteps;
         _buffers = new Tensor[]?[_parameters.Length];
         _parameterSteps = new int[_parameters.Length];
-        _scratchA = new float[maxLength];
-        _scratchB = new float[maxLength];
+        _maxLength = maxLength;
         LearningRate = learningRate;
     }
 
@@ -107,10 +107,10 @@ public abstract class Optimizer
     protected int NextParameterStep(int index) => ++_parameterSteps[index];
 
     /// <summary>Scratch space of <paramref name="length"/> floats (first of two independent arrays).</summary>
-    protected Span<float> ScratchA(int length) => _scratchA.AsSpan(0, length);
+    protected Span<float> ScratchA(int length) => (_scratchA ??= new float[_maxLength]).AsSpan(0, length);
 
     /// <summary>Scratch space of <paramref name="length"/> floats (second of two independent arrays).</summary>
-    protected Span<float> ScratchB(int length) => _scratchB.AsSpan(0, length);
+    protected Span<float> ScratchB(int length) => (_scratchB ??= new float[_maxLength]).AsSpan(0, length);
 
     /// <summary>A copy of the optimizer's state; stepping after <see cref="LoadState"/> of it continues bit for bit.</summary>
     public OptimizerState SaveState()
