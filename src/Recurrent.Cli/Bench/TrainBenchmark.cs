@@ -101,7 +101,7 @@ public sealed class BenchModel
         Variable x = _embedding.Forward(_tape, _inputs, _c.Seq, _c.Batch);
         RecurrentResult r = _rnn.Forward(_tape, x);
         if (_c.Classes is null)
-            return _head.Forward(_tape, _tape.Reshape(r.Output, _c.Seq * _c.Batch, r.Output.Value.Dim(-1)));
+            return _head.Forward(_tape, _tape.View(r.Output, _c.Seq * _c.Batch, r.Output.Value.Dim(-1)));
         // Classifier: the final states of both directions of the last layer, [B, D·H].
         int d = _c.Bidirectional ? 2 : 1;
         Variable[] finals = _tape.Split(r.Final.H, 0, Enumerable.Repeat(1, _c.Layers * d).ToArray());

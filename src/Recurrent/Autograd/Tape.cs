@@ -2,7 +2,9 @@
 // Each op computes its forward result at once and, when any input requires a gradient and recording is
 // on, appends a node whose Backward reads the output's gradient and accumulates (+=) into its inputs'
 // gradients. Tape.Backward runs the nodes in reverse order. Intermediate results live in pooled storage
-// that Reset returns; parameters and caller-made variables are never freed by the tape.
+// that Reset returns; parameters and caller-made variables are never freed by the tape. During Backward the
+// gradient of an intermediate result goes back to the pool as soon as the node that made the result has run:
+// every node that adds to that gradient was recorded later and has already run, so no one reads it again.
 using Recurrent.Tensors;
 
 namespace Recurrent.Autograd;
@@ -19,6 +21,9 @@ public sealed class Tape : IDisposable
 {
     private readonly List<TapeNode> _nodes = new();
     private readonly List<TapeResult> _results = new();
+    // _madeBy[i]: the results created after node i−1 was recorded and up to node i, i.e. node i's outputs.
+    private readonly List<(int Start, int End)> _madeBy = new();
+    private int _unclaimed;
     private int _noGradDepth;
 
     /// <summary>Whether ops are recorded (false inside <see cref="NoGrad"/>).</summary>
@@ -68,17 +73,44 @@ public sealed class Tape : IDisposable
         return result;
     }
 
-    /// <summary>Appends a node; ops call this only when <see cref="NeedsGrad(Variable)"/> said so.</summary>
+    /// <summary>
+    /// A view of <paramref name="x"/> under <paramref name="shape"/> (same element count): it shares x's storage and
+    /// x's gradient, so it costs no copy in either direction. Owned by the tape like any result.
+    /// </summary>
+    internal Variable ViewOf(Variable x, int[] shape)
+    {
+        bool needsGrad = NeedsGrad(x);
+        var view = new TapeResult(x, shape, needsGrad);
+        _results.Add(view);
+        if (needsGrad) Record(ViewNode.Instance);   // nothing to compute: gradients land in x's storage directly
+        return view;
+    }
+
+    private sealed class ViewNode : TapeNode
+    {
+        public static ViewNode Instance { get; } = new();
+
+        public override void Backward() { }
+    }
+
+    /// <summary>
+    /// Appends a node; ops call this only when <see cref="NeedsGrad(Variable)"/> said so, and after creating their
+    /// results with <see cref="Result"/>: the results made since the previous node count as this node's outputs,
+    /// whose gradients <see cref="Backward(Variable)"/> releases once this node has run.
+    /// </summary>
     public void Record(TapeNode node)
     {
         if (!IsRecording) throw new InvalidOperationException("Tape.Record: the tape is in no-grad mode; ops must check NeedsGrad before recording.");
         _nodes.Add(node);
+        _madeBy.Add((_unclaimed, _results.Count));
+        _unclaimed = _results.Count;
     }
 
     /// <summary>
     /// Back-propagates from a scalar <paramref name="loss"/>: d loss/d loss = 1, then every node in reverse
     /// order. Leaf gradients (parameters, inputs) accumulate across calls; intermediate gradients are
-    /// recomputed from zero each call, so calling Backward twice doubles the leaf gradients.
+    /// recomputed from zero each call, so calling Backward twice doubles the leaf gradients. As in PyTorch,
+    /// intermediate results do not keep their gradients: each is released once the node that made it has run.
     /// </summary>
     /// <exception cref="ArgumentException">The loss is not a single element or does not require a gradient.</exception>
     public void Backward(Variable loss)
@@ -87,9 +119,20 @@ public sealed class Tape : IDisposable
             throw new ArgumentException($"Tape.Backward: the loss must be a single element; got shape {loss.Value.ShapeText}. Reduce it with Sum or Mean first.", nameof(loss));
         if (!loss.RequiresGrad)
             throw new ArgumentException("Tape.Backward: the loss does not depend on anything that requires a gradient.", nameof(loss));
-        foreach (TapeResult r in _results) r.ZeroGrad();
+        foreach (TapeResult r in _results) if (!r.IsView) r.ZeroGrad();
         loss.EnsureGrad().Span[0] += 1f;
-        for (int i = _nodes.Count - 1; i >= 0; i--) _nodes[i].Backward();
+        RunNodesInReverse();
+    }
+
+    /// <summary>Every node in reverse order; after each, the gradients of the results it made go back to the pool.</summary>
+    private void RunNodesInReverse()
+    {
+        for (int i = _nodes.Count - 1; i >= 0; i--)
+        {
+            _nodes[i].Backward();
+            var (start, end) = _madeBy[i];
+            for (int r = start; r < end; r++) _results[r].ReleaseGrad();
+        }
     }
 
     /// <summary>
@@ -108,11 +151,11 @@ public sealed class Tape : IDisposable
                 throw new ArgumentException($"Tape.Backward: the gradient {gradient.ShapeText} must have the output's shape {output.Value.ShapeText}.", nameof(seeds));
         if (!seeds.Any(s => s.Output.RequiresGrad))
             throw new ArgumentException("Tape.Backward: no output depends on anything that requires a gradient.", nameof(seeds));
-        foreach (TapeResult r in _results) r.ZeroGrad();
+        foreach (TapeResult r in _results) if (!r.IsView) r.ZeroGrad();
         foreach (var (output, gradient) in seeds)
             if (output.RequiresGrad)
                 System.Numerics.Tensors.TensorPrimitives.Add(output.EnsureGrad().Span, gradient.Span, output.Grad!.Span);
-        for (int i = _nodes.Count - 1; i >= 0; i--) _nodes[i].Backward();
+        RunNodesInReverse();
     }
 
     /// <summary>Forgets every node (disposing those that own buffers) and returns every intermediate result's storage to the pool.</summary>
@@ -121,6 +164,8 @@ public sealed class Tape : IDisposable
         foreach (TapeNode node in _nodes)
             if (node is IDisposable owner) owner.Dispose();
         _nodes.Clear();
+        _madeBy.Clear();
+        _unclaimed = 0;
         foreach (TapeResult r in _results)
         {
             r.ReleaseGrad();

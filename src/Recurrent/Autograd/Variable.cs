@@ -57,10 +57,22 @@ public sealed class Parameter : Variable
     public Parameter(Tensor value) : base(value, requiresGrad: true) { }
 }
 
-/// <summary>An intermediate result owned by a <see cref="Tape"/>: pooled storage, freed by <see cref="Tape.Reset"/>.</summary>
+/// <summary>
+/// An intermediate result owned by a <see cref="Tape"/>: pooled storage, freed by <see cref="Tape.Reset"/>; or a
+/// view, which shares both the value and the gradient storage of the result it views and owns neither.
+/// </summary>
 internal sealed class TapeResult : Variable
 {
+    private readonly Variable? _viewOf;
+
     public TapeResult(Tensor value, bool requiresGrad) : base(value, requiresGrad) { }
 
-    private protected override Tensor CreateGrad() => Tensor.Rent(Value.Shape.ToArray());
+    /// <summary>A view of <paramref name="source"/> under <paramref name="shape"/> (same element count).</summary>
+    public TapeResult(Variable source, int[] shape, bool requiresGrad) : base(source.Value.Reshape(shape), requiresGrad) => _viewOf = source;
+
+    /// <summary>Whether this result shares its source's storage (and gradient).</summary>
+    public bool IsView => _viewOf is not null;
+
+    private protected override Tensor CreateGrad() =>
+        _viewOf is null ? Tensor.Rent(Value.Shape.ToArray()) : _viewOf.EnsureGrad().Reshape(Value.Shape.ToArray());
 }

@@ -73,6 +73,65 @@ public sealed class ShapeOpsTests
     }
 
     [Fact]
+    public void View_Backward_MatchesFiniteDifferences()
+    {
+        Variable x = GradCheck.Leaf(6, 1f, 2, 3, 4);
+        Variable w = GradCheck.Leaf(7, 1f, 6, 4);
+        GradCheck.Assert(t => t.Mul(t.View(x, -1, 4), w), x, w);
+    }
+
+    [Fact]
+    public void View_OfAnIntermediateUsedTwice_AddsBothPathsIntoOneGradient()
+    {
+        // y = tanh(x) is read through a view and directly: dL/dy collects both in y's own storage.
+        Variable x = GradCheck.Leaf(3, 1f, 2, 6);
+        Variable w = GradCheck.Leaf(4, 1f, 3, 4);
+        GradCheck.Assert(t =>
+        {
+            Variable y = t.Tanh(x);
+            Variable viaView = t.Mul(t.View(y, 3, 4), w);
+            return t.Add(t.View(viaView, 2, 6), t.Mul(y, y));
+        }, x, w);
+    }
+
+    [Fact]
+    public void View_SharesStorageWithItsSource()
+    {
+        Variable x = GradCheck.Leaf(6, 1f, 2, 3, 4);
+        using var tape = new Tape();
+        Variable y = tape.Tanh(x);
+        Variable v = tape.View(y, 4, 6);
+        Assert.Same(y.Value.Storage, v.Value.Storage);
+        Assert.Equal([4, 6], v.Shape.ToArray());
+    }
+
+    [Fact]
+    public void View_OfALeaf_LetsItsGradientAccumulateAcrossBackwardCalls()
+    {
+        Variable x = GradCheck.Leaf(6, 1f, 2, 3);
+        using var tape = new Tape();
+        Variable loss = tape.Sum(tape.Mul(tape.View(x, 3, 2), tape.View(x, 3, 2)));
+        tape.Backward(loss);
+        float[] once = x.Grad!.Span.ToArray();
+        tape.Backward(loss);
+        for (int i = 0; i < once.Length; i++)
+        {
+            Assert.Equal(2f * x.Value[i], once[i], 5);
+            Assert.Equal(2f * once[i], x.Grad!.Span[i], 5);
+        }
+    }
+
+    [Fact]
+    public void View_WithWrongElementCount_ThrowsNamingView()
+    {
+        Variable x = GradCheck.Leaf(6, 1f, 2, 3);
+        using var tape = new Tape();
+        var e = Assert.Throws<ArgumentException>(() => tape.View(x, 4, 2));
+        Assert.StartsWith("View:", e.Message);
+        Assert.Contains("6 elements", e.Message);
+    }
+
+    [Fact]
     public void Concat_WithMismatchedShapes_ThrowsNamingBoth()
     {
         Variable a = GradCheck.Leaf(1, 1f, 2, 3), b = GradCheck.Leaf(2, 1f, 3, 3);

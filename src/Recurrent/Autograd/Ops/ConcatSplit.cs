@@ -98,35 +98,48 @@ public static class ShapeOps
     public static Variable Reshape(this Tape tape, Variable x, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(shape);
-        int[] resolved = ResolveShape(x, shape);
+        int[] resolved = ResolveShape(x, shape, "Reshape");
         Variable y = tape.Result(resolved, tape.NeedsGrad(x), clear: false);
         x.Value.Span.CopyTo(y.Value.Span);
         if (y.RequiresGrad) tape.Record(new ReshapeNode(x, y));
         return y;
     }
 
-    private static int[] ResolveShape(Variable x, int[] shape)
+    /// <summary>
+    /// <paramref name="x"/> under a new shape without a copy (one dimension may be −1, inferred): the result shares
+    /// x's storage and gradient, as PyTorch's <c>view</c> does. Use it where neither side is changed in place
+    /// afterwards; <see cref="Reshape"/> copies.
+    /// </summary>
+    /// <exception cref="ArgumentException">The element counts differ, or more than one −1.</exception>
+    public static Variable View(this Tape tape, Variable x, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        ArgumentNullException.ThrowIfNull(shape);
+        return tape.ViewOf(x, ResolveShape(x, shape, "View"));
+    }
+
+    private static int[] ResolveShape(Variable x, int[] shape, string op)
     {
         int inferred = -1;
         long known = 1;
         for (int d = 0; d < shape.Length; d++)
         {
             if (shape[d] == -1 && inferred < 0) inferred = d;
-            else if (shape[d] < 0) throw ReshapeError(x, shape, "at most one dimension may be −1 and the others must be ≥ 0");
+            else if (shape[d] < 0) throw ReshapeError(op, x, shape, "at most one dimension may be −1 and the others must be ≥ 0");
             else known *= shape[d];
         }
         int[] resolved = (int[])shape.Clone();
         if (inferred >= 0)
         {
-            if (known == 0 || x.Value.Length % known != 0) throw ReshapeError(x, shape, "the −1 dimension cannot be inferred");
+            if (known == 0 || x.Value.Length % known != 0) throw ReshapeError(op, x, shape, "the −1 dimension cannot be inferred");
             resolved[inferred] = (int)(x.Value.Length / known);
         }
-        else if (known != x.Value.Length) throw ReshapeError(x, shape, $"the new shape holds {known} elements");
+        else if (known != x.Value.Length) throw ReshapeError(op, x, shape, $"the new shape holds {known} elements");
         return resolved;
     }
 
-    private static ArgumentException ReshapeError(Variable x, int[] shape, string why) =>
-        new($"Reshape: cannot reshape X{x.Value.ShapeText} ({x.Value.Length} elements) to [{string.Join(", ", shape)}]: {why}; pass a shape with {x.Value.Length} elements.", nameof(shape));
+    private static ArgumentException ReshapeError(string op, Variable x, int[] shape, string why) =>
+        new($"{op}: cannot reshape X{x.Value.ShapeText} ({x.Value.Length} elements) to [{string.Join(", ", shape)}]: {why}; pass a shape with {x.Value.Length} elements.", nameof(shape));
 
     private static int NormalizeAxis(string op, int axis, int rank)
     {

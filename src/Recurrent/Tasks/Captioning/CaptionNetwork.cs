@@ -124,7 +124,7 @@ public sealed class CaptionNetwork : IModule
         {
             Variable output = Rnn.Forward(tape, words, state.Recurrent, lengths, rng).Output; // [T, B, H]
             if (dropout) output = tape.Dropout(output, Shape.Dropout, rng!);
-            return tape.Reshape(Classifier.Forward(tape, output), steps * batch, Shape.VocabularySize);
+            return tape.View(Classifier.Forward(tape, output), steps * batch, Shape.VocabularySize);
         }
         Variable[] perStep = tape.Split(words, 0, Enumerable.Repeat(1, steps).ToArray());
         var logits = new Variable[steps];

@@ -60,7 +60,7 @@ public sealed class LanguageModelNetwork : IModule
         RecurrentResult r = Rnn.Forward(tape, x, state, dropoutRng: tape.Training ? rng : null);
         Variable h = r.Output;
         if (tape.Training && Shape.Dropout > 0f) h = tape.Dropout(h, Shape.Dropout, rng!);
-        Variable logits = Decoder.Forward(tape, tape.Reshape(h, steps * batch, Shape.HiddenSize));
+        Variable logits = Decoder.Forward(tape, tape.View(h, steps * batch, Shape.HiddenSize));
         return (logits, r.Final);
     }
 

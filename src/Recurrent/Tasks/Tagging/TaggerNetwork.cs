@@ -92,7 +92,7 @@ public sealed class TaggerNetwork : IModule
         Variable h = Rnn.Forward(tape, x, lengths: input.Lengths, dropoutRng: rng).Output; // [T, B, D·H]
         if (dropout) h = tape.Dropout(h, Shape.Dropout, rng!);
         Variable logits = Classifier.Forward(tape, h);                                // [T, B, K]
-        return tape.Reshape(logits, input.Steps * input.Size, Shape.Tags);
+        return tape.View(logits, input.Steps * input.Size, Shape.Tags);
     }
 
     /// <summary>The two final states of the character encoder for every position: [T, B, 2·Hc] (zeros for padding).</summary>
@@ -105,7 +105,7 @@ public sealed class TaggerNetwork : IModule
         Variable final = CharacterRnn!.Forward(tape, chars, lengths: input.CharacterLengths).Final.H;        // [2, N, Hc]
         Variable[] directions = tape.Split(final, 0, [1, 1]);
         Variable both = tape.Concat([tape.Reshape(directions[0], n, hc), tape.Reshape(directions[1], n, hc)], 1); // [N, 2·Hc]
-        return tape.Reshape(both, input.Steps, input.Size, 2 * hc);
+        return tape.View(both, input.Steps, input.Size, 2 * hc);
     }
 
     /// <inheritdoc/>
