@@ -1,11 +1,18 @@
-// A pool of float arrays keyed by exact length. A training loop repeats the same shapes every step,
-// so exact-length buckets give near-perfect reuse without wasting memory on power-of-two rounding.
+// A pool of float arrays in size classes: eight classes per power of two, so an array is at most 12.5 % longer
+// than asked for. A training loop that repeats its shapes gets the same arrays back every step. One whose shapes
+// change from batch to batch (sequences of varying length) takes the smallest free array of up to twice the size
+// it needs instead of allocating one per shape, so the pool stays near what one batch needs at its peak rather
+// than growing with every length it has ever seen.
 namespace Recurrent.Tensors;
 
-/// <summary>Thread-safe pool of float arrays, bucketed by exact length.</summary>
+/// <summary>Thread-safe pool of float arrays, bucketed by size class.</summary>
 public sealed class TensorPool
 {
-    private readonly Dictionary<int, Stack<float[]>> _buckets = new();
+    private const int SmallestClass = 16;     // 2^4: lengths up to 16 share one class
+    private const int ClassesPerOctave = 8;
+    private const int Reach = ClassesPerOctave; // a request may take an array from this many classes above its own (≤ 2×)
+
+    private readonly Stack<float[]>?[] _buckets = new Stack<float[]>?[(31 - 4) * ClassesPerOctave + 1];
     private readonly object _lock = new();
     private long _pooledElements;
 
@@ -18,31 +25,42 @@ public sealed class TensorPool
     /// <summary>Elements currently held by the pool.</summary>
     public long PooledElements { get { lock (_lock) return _pooledElements; } }
 
-    /// <summary>An array of exactly <paramref name="length"/> elements with unspecified contents.</summary>
+    /// <summary>
+    /// An array of at least <paramref name="length"/> elements (at most 12.5 % more when newly allocated, at most
+    /// twice as many when reused) with unspecified contents; use its first <paramref name="length"/> elements.
+    /// </summary>
     public float[] Rent(int length)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
         if (length == 0) return [];
+        long size = ClassSize(length, out int index);
+        if (size > Array.MaxLength) return GC.AllocateUninitializedArray<float>(length);
         lock (_lock)
         {
-            if (_buckets.TryGetValue(length, out var stack) && stack.Count > 0)
+            int last = Math.Min(index + Reach, _buckets.Length - 1);
+            for (int i = index; i <= last; i++)
             {
-                _pooledElements -= length;
-                return stack.Pop();
+                if (_buckets[i] is { Count: > 0 } stack)
+                {
+                    float[] array = stack.Pop();
+                    _pooledElements -= array.Length;
+                    return array;
+                }
             }
         }
-        return GC.AllocateUninitializedArray<float>(length);
+        return GC.AllocateUninitializedArray<float>((int)size);
     }
 
     /// <summary>Gives an array back. The caller must not use it afterwards.</summary>
     public void Return(float[] array)
     {
-        if (array.Length == 0) return;
+        ArgumentNullException.ThrowIfNull(array);
+        if (array.Length < SmallestClass) return;
+        int index = FloorClassIndex(array.Length);
         lock (_lock)
         {
             if (_pooledElements + array.Length > CapacityElements) return;
-            if (!_buckets.TryGetValue(array.Length, out var stack))
-                _buckets[array.Length] = stack = new Stack<float[]>();
-            stack.Push(array);
+            (_buckets[index] ??= new Stack<float[]>()).Push(array);
             _pooledElements += array.Length;
         }
     }
@@ -52,8 +70,32 @@ public sealed class TensorPool
     {
         lock (_lock)
         {
-            _buckets.Clear();
+            Array.Clear(_buckets);
             _pooledElements = 0;
         }
+    }
+
+    /// <summary>The smallest class size ≥ <paramref name="length"/> (≥ 1) and its index.</summary>
+    internal static long ClassSize(int length, out int index)
+    {
+        if (length <= SmallestClass)
+        {
+            index = 0;
+            return SmallestClass;
+        }
+        int octave = 31 - int.LeadingZeroCount(length);            // 2^octave ≤ length < 2^(octave+1)
+        long step = 1L << (octave - 3);
+        long k = (length + step - 1) / step;                        // 8 … 16
+        if (k == 2 * ClassesPerOctave) (octave, step, k) = (octave + 1, step * 2, ClassesPerOctave);
+        index = (octave - 4) * ClassesPerOctave + (int)(k - ClassesPerOctave);
+        return k * step;
+    }
+
+    /// <summary>The index of the largest class size ≤ <paramref name="length"/> (≥ 16): every array in bucket i is at least class i's size.</summary>
+    internal static int FloorClassIndex(int length)
+    {
+        int octave = 31 - int.LeadingZeroCount(length);
+        long k = length / (1L << (octave - 3));                     // 8 … 15
+        return (octave - 4) * ClassesPerOctave + (int)(k - ClassesPerOctave);
     }
 }
