@@ -35,13 +35,13 @@ internal static class Seq2SeqTrainCommand
         public readonly Option<int?> Layers = new("--layers") { Description = "Encoder layers (default 2)." };
         public readonly Option<int?> Hidden = new("--hidden") { Description = "Encoder hidden size per direction (default 256)." };
         public readonly Option<bool?> Bidirectional = new("--bidirectional") { Description = "Bidirectional encoder (default true)." };
-        public readonly Option<int?> DecoderLayers = new("--decoder-layers") { Description = "Decoder layers (default 1)." };
+        public readonly Option<int?> DecoderLayers = new("--decoder-layers") { Description = "Decoder layers (default 2)." };
         public readonly Option<int?> DecoderHidden = new("--decoder-hidden") { Description = "Decoder hidden size (default 256)." };
         public readonly Option<int?> Embed = new("--embed") { Description = "Embedding size of both sides (default 128)." };
         public readonly Option<string?> Attention = new("--attention") { Description = "none, bahdanau, luong-dot or luong-general (default)." };
         public readonly Option<int?> AttentionSize = new("--attention-size") { Description = "Bahdanau's score hidden size (default 256)." };
         public readonly Option<bool?> ReverseSource = new("--reverse-source") { Description = "Feed the source reversed (Sutskever et al. 2014), for --attention none." };
-        public readonly Option<float?> Dropout = new("--dropout") { Description = "Dropout on embeddings, between layers and before the output layer (default 0.2)." };
+        public readonly Option<float?> Dropout = new("--dropout") { Description = "Dropout on embeddings, between layers and before the output layer (default 0.1)." };
         public readonly Option<float?> TeacherForcing = new("--teacher-forcing") { Description = "Probability of feeding the gold previous token (default 1)." };
         public readonly Option<float?> LabelSmoothing = new("--label-smoothing") { Description = "Label smoothing ε of the cross-entropy (default 0.1)." };
         public readonly Option<int?> Batch = new("--batch") { Description = "Pairs per batch (default 128)." };
@@ -148,9 +148,9 @@ internal static class Seq2SeqTrainCommand
         var shape = new Seq2SeqShape(sourceVocabulary.Count, targetVocabulary.Count,
             LanguageModelConfig.ParseCell(parse.GetValue(o.Cell) ?? "lstm", "--cell"), parse.GetValue(o.Embed) ?? 128,
             hidden, parse.GetValue(o.Layers) ?? 2, parse.GetValue(o.Bidirectional) ?? true,
-            parse.GetValue(o.DecoderHidden) ?? 256, parse.GetValue(o.DecoderLayers) ?? 1,
+            parse.GetValue(o.DecoderHidden) ?? 256, parse.GetValue(o.DecoderLayers) ?? 2,
             Seq2SeqConfig.ParseAttention(parse.GetValue(o.Attention) ?? "luong-general"), parse.GetValue(o.AttentionSize) ?? 256,
-            parse.GetValue(o.Dropout) ?? 0.2f, parse.GetValue(o.ReverseSource) ?? false);
+            parse.GetValue(o.Dropout) ?? 0.1f, parse.GetValue(o.ReverseSource) ?? false);
         shape.Validate();
         var config = new Seq2SeqConfig(source, target, sourceVocabulary, targetVocabulary, format, strip, shape);
         return new Seq2SeqModel(config, new Seq2SeqNetwork(shape, new Rng(seed)));
