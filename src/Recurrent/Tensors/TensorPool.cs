@@ -1,7 +1,7 @@
-// A pool of float arrays in size classes: eight classes per power of two, so an array is at most 12.5 % longer
+// A pool of float arrays in size classes: eight classes per power of two, so a new array is at most 12.5 % longer
 // than asked for. A training loop that repeats its shapes gets the same arrays back every step. One whose shapes
-// change from batch to batch (sequences of varying length) takes the smallest free array of up to twice the size
-// it needs instead of allocating one per shape, so the pool stays near what one batch needs at its peak rather
+// change from batch to batch (sequences of varying length) takes the smallest free array of up to twice its size
+// class instead of allocating one per shape, so the pool stays near what one batch needs at its peak rather
 // than growing with every length it has ever seen.
 namespace Recurrent.Tensors;
 
@@ -10,7 +10,7 @@ public sealed class TensorPool
 {
     private const int SmallestClass = 16;     // 2^4: lengths up to 16 share one class
     private const int ClassesPerOctave = 8;
-    private const int Reach = ClassesPerOctave; // a request may take an array from this many classes above its own (≤ 2×)
+    private const int Reach = ClassesPerOctave; // a request may take an array from this many classes above its own (class sizes ≤ 2×)
 
     private readonly Stack<float[]>?[] _buckets = new Stack<float[]>?[(31 - 4) * ClassesPerOctave + 1];
     private readonly object _lock = new();
@@ -26,8 +26,9 @@ public sealed class TensorPool
     public long PooledElements { get { lock (_lock) return _pooledElements; } }
 
     /// <summary>
-    /// An array of at least <paramref name="length"/> elements (at most 12.5 % more when newly allocated, at most
-    /// twice as many when reused) with unspecified contents; use its first <paramref name="length"/> elements.
+    /// An array of at least <paramref name="length"/> elements (at most 12.5 % more when newly allocated; when reused,
+    /// from a class of up to twice the request's class, so at most about 2.25 times as many) with unspecified
+    /// contents; use its first <paramref name="length"/> elements.
     /// </summary>
     public float[] Rent(int length)
     {
