@@ -82,7 +82,9 @@ public sealed class Tape : IDisposable
         bool needsGrad = NeedsGrad(x);
         var view = new TapeResult(x, shape, needsGrad);
         _results.Add(view);
-        if (needsGrad) Record(ViewNode.Instance);   // nothing to compute: gradients land in x's storage directly
+        // Nothing to compute: gradients land in x's storage directly. Recording the node makes the view its output, so
+        // Backward drops the view's gradient (a window on x's) right after, and never zeroes x's through it.
+        if (needsGrad) Record(ViewNode.Instance);
         return view;
     }
 
@@ -119,7 +121,7 @@ public sealed class Tape : IDisposable
             throw new ArgumentException($"Tape.Backward: the loss must be a single element; got shape {loss.Value.ShapeText}. Reduce it with Sum or Mean first.", nameof(loss));
         if (!loss.RequiresGrad)
             throw new ArgumentException("Tape.Backward: the loss does not depend on anything that requires a gradient.", nameof(loss));
-        foreach (TapeResult r in _results) if (!r.IsView) r.ZeroGrad();
+        foreach (TapeResult r in _results) r.ZeroGrad();
         loss.EnsureGrad().Span[0] += 1f;
         RunNodesInReverse();
     }
@@ -151,7 +153,7 @@ public sealed class Tape : IDisposable
                 throw new ArgumentException($"Tape.Backward: the gradient {gradient.ShapeText} must have the output's shape {output.Value.ShapeText}.", nameof(seeds));
         if (!seeds.Any(s => s.Output.RequiresGrad))
             throw new ArgumentException("Tape.Backward: no output depends on anything that requires a gradient.", nameof(seeds));
-        foreach (TapeResult r in _results) if (!r.IsView) r.ZeroGrad();
+        foreach (TapeResult r in _results) r.ZeroGrad();
         foreach (var (output, gradient) in seeds)
             if (output.RequiresGrad)
                 System.Numerics.Tensors.TensorPrimitives.Add(output.EnsureGrad().Span, gradient.Span, output.Grad!.Span);

@@ -70,9 +70,6 @@ internal sealed class TapeResult : Variable
     /// <summary>A view of <paramref name="source"/> under <paramref name="shape"/> (same element count).</summary>
     public TapeResult(Variable source, int[] shape, bool requiresGrad) : base(source.Value.Reshape(shape), requiresGrad) => _viewOf = source;
 
-    /// <summary>Whether this result shares its source's storage (and gradient).</summary>
-    public bool IsView => _viewOf is not null;
-
     private protected override Tensor CreateGrad() =>
         _viewOf is null ? Tensor.Rent(Value.Shape.ToArray()) : _viewOf.EnsureGrad().Reshape(Value.Shape.ToArray());
 }
