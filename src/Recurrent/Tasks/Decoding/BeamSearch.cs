@@ -16,7 +16,7 @@ public static class BeamSearch
 
     /// <summary>Decodes <paramref name="batchSize"/> inputs, one row each in <paramref name="initialState"/>.</summary>
     /// <param name="decoder">The model.</param>
-    /// <param name="initialState">State of the <paramref name="batchSize"/> rows before the first token.</param>
+    /// <param name="initialState">State of the <paramref name="batchSize"/> rows before the first token; the search takes it over and releases it.</param>
     /// <param name="batchSize">B, the number of inputs.</param>
     /// <param name="options">Beam size K, length limit, length penalty, begin and end tokens.</param>
     /// <returns>Per input, its K (or fewer) final hypotheses, best score first.</returns>
@@ -36,6 +36,7 @@ public static class BeamSearch
         for (int step = 0; step < options.MaxLength && rowInput.Length > 0; step++)
         {
             var output = decoder.Step(previous, state);
+            decoder.Release(state, output.State);
             var logProbabilities = output.LogProbabilities.Span;
             bool last = step == options.MaxLength - 1;
             var parents = new List<int>();
@@ -70,10 +71,12 @@ public static class BeamSearch
             }
             int[] parentRows = parents.ToArray();
             state = decoder.Select(output.State, parentRows);
+            decoder.Release(output.State, state);
             rowInput = parentRows.Select(r => rowInput[r]).ToArray();
             rowHypothesis = nextHypotheses.ToArray();
             previous = nextHypotheses.Select(h => h.Token).ToArray();
         }
+        decoder.Release(state, default);
         return finished.Select(list => (IReadOnlyList<DecodedSequence>)list
             .Select((s, order) => (s, order)).OrderByDescending(p => p.s.Score).ThenBy(p => p.order).Select(p => p.s).Take(k).ToArray()).ToArray();
     }

@@ -7,7 +7,7 @@ public static class GreedyDecoder
 {
     /// <summary>Decodes <paramref name="batchSize"/> inputs, one row each in <paramref name="initialState"/>.</summary>
     /// <param name="decoder">The model.</param>
-    /// <param name="initialState">State of the <paramref name="batchSize"/> rows before the first token.</param>
+    /// <param name="initialState">State of the <paramref name="batchSize"/> rows before the first token; the search takes it over and releases it.</param>
     /// <param name="batchSize">B, the number of inputs.</param>
     /// <param name="options">End token, begin token and length limit (the beam size is ignored).</param>
     /// <returns>One output per input, in input order.</returns>
@@ -25,6 +25,7 @@ public static class GreedyDecoder
         for (int step = 0; step < options.MaxLength && origin.Length > 0; step++)
         {
             var output = decoder.Step(previous, state);
+            decoder.Release(state, output.State);
             var logProbabilities = output.LogProbabilities.Span;
             var keep = new List<int>(origin.Length);
             for (int row = 0; row < origin.Length; row++)
@@ -42,11 +43,17 @@ public static class GreedyDecoder
                     previous[row] = token;
                 }
             }
-            state = keep.Count == origin.Length ? output.State : decoder.Select(output.State, keep.ToArray());
+            state = output.State;
+            if (keep.Count < origin.Length)
+            {
+                state = decoder.Select(output.State, keep.ToArray());
+                decoder.Release(output.State, state);
+            }
             origin = keep.Select(r => origin[r]).ToArray();
             hypotheses = keep.Select(r => hypotheses[r]).ToArray();
             previous = keep.Select(r => previous[r]).ToArray();
         }
+        decoder.Release(state, default);
         return results;
     }
 

@@ -1,6 +1,8 @@
 // The one interface that greedy decoding and beam search need from a model: advance a batch of hypotheses by
 // one token, and reorder (select) the per-hypothesis state by row index. Sequence-to-sequence and captioning
-// models both implement it; the search code knows nothing about encoders, images or attention forms.
+// models both implement it; the search code knows nothing about encoders, images or attention forms. The search
+// owns the states it is given and made: it releases each one as soon as it has been replaced, so a decoder whose
+// states hold pooled storage can hand it back step by step instead of leaving it to the garbage collector.
 //
 // Legend: N hypotheses in the current batch (rows), V vocabulary, S attended positions (source tokens or
 // image regions).
@@ -29,6 +31,15 @@ public interface IStepDecoder<TState>
     /// <param name="state">The state of the current rows.</param>
     /// <param name="rows">[N'] source row of each new row.</param>
     TState Select(TState state, ReadOnlySpan<int> rows);
+
+    /// <summary>
+    /// The search is done with <paramref name="state"/>: the decoder may return the storage it holds, except what
+    /// <paramref name="successor"/> shares with it (a state from <c>Step</c> may share the encoder memory of the
+    /// state it came from). The default keeps everything for the garbage collector.
+    /// </summary>
+    /// <param name="state">A state the search will not read again.</param>
+    /// <param name="successor">The state that replaces it, or null at the end of the search.</param>
+    void Release(TState state, TState? successor) { }
 }
 
 /// <summary>What one decoding step returns.</summary>

@@ -47,7 +47,7 @@ public sealed class Seq2SeqModel(Seq2SeqConfig config, Seq2SeqNetwork network)
     /// <summary>Translates <paramref name="sources"/> (already encoded), in batches of <paramref name="batchSize"/>.</summary>
     public static IReadOnlyList<DecodedSequence> Decode(Seq2SeqNetwork network, IReadOnlyList<int[]> sources, TranslateOptions options, int batchSize = 64)
     {
-        var decoder = new Seq2SeqStepDecoder(network);
+        using var decoder = new Seq2SeqStepDecoder(network);
         var results = new DecodedSequence[sources.Count];
         // Sorting by length keeps batches free of padding; results go back to input order. Without a fixed
         // --max-length each batch holds one source length, so every source gets its own limit 2·length + 10

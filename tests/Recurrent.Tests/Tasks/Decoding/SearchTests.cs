@@ -105,6 +105,21 @@ public class SearchTests
         for (int t = 0; t < steps; t++) Assert.Equal(1f, best.Attention[t][(t + 1) % 4]);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Search_ReleasesEveryStateItMade(int beamSize)
+    {
+        // The toy decoder fails a test if a released state is read again or released twice; here every state
+        // the search made (stepped or selected) must also have been released by the time it returns.
+        var options = new DecodingOptions(ToyDecoder.Begin, ToyDecoder.End, beamSize, maxLength: 9);
+        var decoder = new ToyDecoder(7, 4, Scrambled);
+        var decoded = SequenceDecoder.Decode(decoder, ToyDecoder.Start(9), 9, options);
+        Assert.Equal(9, decoded.Count);
+        Assert.True(decoder.Steps > 1);
+        Assert.Equal(0, decoder.LiveStates);
+    }
+
     [Fact]
     public void LengthLimit_EndsUnfinishedHypotheses()
     {

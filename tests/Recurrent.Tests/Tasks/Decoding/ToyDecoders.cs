@@ -18,9 +18,16 @@ internal sealed class ToyDecoder(int vocabularySize, int sourceLength, Func<int,
 
     public int Steps { get; private set; }
 
+    // The release protocol: a state is never read after the search released it, nor released twice.
+    private readonly HashSet<ToyRow[]> _live = new(ReferenceEqualityComparer.Instance), _released = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>States made by Step or Select that the search has not released.</summary>
+    public int LiveStates => _live.Count;
+
     public StepResult<ToyRow[]> Step(ReadOnlySpan<int> previousTokens, ToyRow[] state)
     {
         Steps++;
+        Assert.False(_released.Contains(state), "Step read a released state");
         Assert.Equal(state.Length, previousTokens.Length);
         var logProbabilities = Tensor.Zeros(state.Length, vocabularySize);
         var attention = Tensor.Zeros(state.Length, sourceLength);
@@ -35,13 +42,23 @@ internal sealed class ToyDecoder(int vocabularySize, int sourceLength, Func<int,
             attention[row * sourceLength + (prefix.Length + current.Input) % sourceLength] = 1;
             next[row] = new ToyRow(current.Input, true, prefix);
         }
+        _live.Add(next);
         return new StepResult<ToyRow[]>(logProbabilities, next, attention);
+    }
+
+    public void Release(ToyRow[] state, ToyRow[]? successor)
+    {
+        Assert.False(ReferenceEquals(state, successor));
+        Assert.True(_released.Add(state), "a state was released twice");
+        _live.Remove(state);
     }
 
     public ToyRow[] Select(ToyRow[] state, ReadOnlySpan<int> rows)
     {
+        Assert.False(_released.Contains(state), "Select read a released state");
         var selected = new ToyRow[rows.Length];
         for (int i = 0; i < rows.Length; i++) selected[i] = state[rows[i]];
+        _live.Add(selected);
         return selected;
     }
 
