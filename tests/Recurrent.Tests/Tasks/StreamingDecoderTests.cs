@@ -32,6 +32,7 @@ public sealed class StreamingDecoderTests
     [Theory]
     [InlineData(1, 1)]
     [InlineData(7, 0)]
+    [InlineData(6, 20)]
     [InlineData(300, 513)]
     [InlineData(2048, 512)]
     public void Gemv_MatchesReference(int m, int k)
@@ -60,6 +61,7 @@ public sealed class Bfloat16Tests
     [Theory]
     [InlineData(1, 1)]
     [InlineData(33, 47)]
+    [InlineData(9, 70)]
     [InlineData(2048, 1024)]
     public void GemvBf16_MatchesReference(int m, int k)
     {

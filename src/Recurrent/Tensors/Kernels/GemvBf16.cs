@@ -1,7 +1,8 @@
 // Matrix-vector product with the matrix stored in bfloat16 (the top 16 bits of a float32) and everything
 // else in float32: y = W·x (+ y). Decoding one token at a time is bound by reading the weights, so halving
 // their size nearly halves the time; each weight is widened back to float32 exactly and the products are
-// accumulated in float32. Rows are split across the worker threads in fixed chunks, as in Gemv.
+// accumulated in float32. Rows are split across the worker threads in fixed chunks and taken four at a time,
+// as in Gemv.
 // Legend: W [M, K] row-major bf16 bits, x [K], y [M].
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -97,6 +98,42 @@ public static unsafe class GemvBf16
         return sum;
     }
 
+    /// <summary>y[0..4) (+)= the dot products of the four bf16 rows starting at <paramref name="w"/> with x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dot4(ushort* w, int k, float* x, float* y, bool accumulate)
+    {
+        ushort* w1 = w + k, w2 = w1 + k, w3 = w2 + k;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int j = 0;
+        for (; j + 32 <= k; j += 32)
+        {
+            Vector512<float> xLo = Vector512.Load(x + j), xHi = Vector512.Load(x + j + 16);
+            var (lo, hi) = Vector512.Widen(Vector512.Load(w + j));
+            a0 = Vector512.FusedMultiplyAdd((lo << 16).AsSingle(), xLo, a0);
+            a0 = Vector512.FusedMultiplyAdd((hi << 16).AsSingle(), xHi, a0);
+            (lo, hi) = Vector512.Widen(Vector512.Load(w1 + j));
+            a1 = Vector512.FusedMultiplyAdd((lo << 16).AsSingle(), xLo, a1);
+            a1 = Vector512.FusedMultiplyAdd((hi << 16).AsSingle(), xHi, a1);
+            (lo, hi) = Vector512.Widen(Vector512.Load(w2 + j));
+            a2 = Vector512.FusedMultiplyAdd((lo << 16).AsSingle(), xLo, a2);
+            a2 = Vector512.FusedMultiplyAdd((hi << 16).AsSingle(), xHi, a2);
+            (lo, hi) = Vector512.Widen(Vector512.Load(w3 + j));
+            a3 = Vector512.FusedMultiplyAdd((lo << 16).AsSingle(), xLo, a3);
+            a3 = Vector512.FusedMultiplyAdd((hi << 16).AsSingle(), xHi, a3);
+        }
+        float s0 = Vector512.Sum(a0), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
+        for (; j < k; j++)
+        {
+            float xj = x[j];
+            s0 += ToSingle(w[j]) * xj;
+            s1 += ToSingle(w1[j]) * xj;
+            s2 += ToSingle(w2[j]) * xj;
+            s3 += ToSingle(w3[j]) * xj;
+        }
+        if (accumulate) { s0 += y[0]; s1 += y[1]; s2 += y[2]; s3 += y[3]; }
+        (y[0], y[1], y[2], y[3]) = (s0, s1, s2, s3);
+    }
+
     private sealed class Job : IParallelJob
     {
         public nint W, X, Y;
@@ -108,7 +145,10 @@ public static unsafe class GemvBf16
             int start = chunk * RowsPerChunk, end = Math.Min(M, start + RowsPerChunk);
             ushort* w = (ushort*)W;
             float* x = (float*)X, y = (float*)Y;
-            for (int i = start; i < end; i++)
+            int i = start;
+            if (Vector512.IsHardwareAccelerated && K >= 32)
+                for (; i + 4 <= end; i += 4) Dot4(w + (long)i * K, K, x, y + i, Accumulate);
+            for (; i < end; i++)
             {
                 float dot = Dot(w + (long)i * K, x, K);
                 y[i] = Accumulate ? y[i] + dot : dot;
