@@ -73,6 +73,25 @@ public sealed class Bfloat16Tests
         TestData.AssertClose(expected, actual, 1e-5 * (k + 1), 1e-5);
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(5, 32)]
+    [InlineData(9, 70)]
+    [InlineData(300, 513)]
+    [InlineData(2048, 1024)]
+    public void GemvBf16Packed_MatchesTheRowMajorProduct(int m, int k)
+    {
+        float[] single = TestData.Uniform(m * k, 1), x = TestData.Uniform(k, 2);
+        ushort[] rowMajor = GemvBf16.FromSingle(single), packed = GemvBf16.Pack(single, m, k);
+        for (int r = 0; r < m; r += Math.Max(1, m / 7))
+            for (int c = 0; c < k; c++)
+                Assert.Equal(GemvBf16.ToSingle(rowMajor[r * k + c]), GemvBf16.PackedAt(packed, k, r, c));
+        float[] expected = TestData.Uniform(m, 3), actual = (float[])expected.Clone();
+        GemvBf16.Reference(rowMajor, m, k, x, expected, accumulate: true);
+        GemvBf16.MultiplyPacked(packed, m, k, x, actual, accumulate: true);
+        TestData.AssertClose(expected, actual, 1e-5 * (k + 1), 1e-5);
+    }
+
     [Fact]
     public void StreamingDecoder_Bf16_StaysCloseToFloat32()
     {

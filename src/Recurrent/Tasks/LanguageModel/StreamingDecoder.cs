@@ -180,13 +180,13 @@ public sealed class StreamingDecoder
         public DecoderMatrix(float[] data, int m, int k, WeightPrecision precision)
         {
             (_m, _k) = (m, k);
-            if (precision == WeightPrecision.BFloat16) _bf16 = GemvBf16.FromSingle(data);
+            if (precision == WeightPrecision.BFloat16) _bf16 = GemvBf16.Pack(data, m, k);
             else _single = data;
         }
 
         public void Multiply(ReadOnlySpan<float> x, Span<float> y, bool accumulate)
         {
-            if (_bf16 is not null) GemvBf16.Multiply(_bf16, _m, _k, x, y, accumulate);
+            if (_bf16 is not null) GemvBf16.MultiplyPacked(_bf16, _m, _k, x, y, accumulate);
             else Gemv.Multiply(_single!, _m, _k, x, y, accumulate);
         }
     }

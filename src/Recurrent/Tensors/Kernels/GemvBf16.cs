@@ -14,6 +14,7 @@ public static unsafe class GemvBf16
 {
     private const int RowsPerChunk = 128;
     [ThreadStatic] private static Job? _job;
+    [ThreadStatic] private static PackedJob? _packedJob;
 
     /// <summary>Rounds each float32 to the nearest bfloat16 (ties to even); NaN stays NaN.</summary>
     public static ushort[] FromSingle(ReadOnlySpan<float> x)
@@ -47,6 +48,60 @@ public static unsafe class GemvBf16
         fixed (float* py = y)
         {
             Job job = _job ??= new Job();
+            (job.W, job.X, job.Y, job.M, job.K, job.Accumulate) = ((nint)pw, (nint)px, (nint)py, m, k, accumulate);
+            int chunks = (m + RowsPerChunk - 1) / RowsPerChunk;
+            if ((long)m * k < 1 << 15) for (int c = 0; c < chunks; c++) job.Execute(c);
+            else Parallelism.For(job, chunks);
+        }
+    }
+
+    /// <summary>
+    /// Rounds a float32 matrix [M, K] to bfloat16 in the layout <see cref="MultiplyPacked"/> reads: within each
+    /// full block of 32 columns of a row, 32-bit lane i holds column i in its low half and column 16 + i in its
+    /// high half, so a shift and a mask turn 32 weights into two float32 vectors in column order (no widening
+    /// shuffle); the columns after the last full block stay in order.
+    /// </summary>
+    public static ushort[] Pack(ReadOnlySpan<float> w, int m, int k)
+    {
+        if (m < 0 || k < 0 || w.Length < (long)m * k)
+            throw new ArgumentException($"GemvBf16.Pack: W [{m}, {k}] needs {(long)m * k} elements (has {w.Length}).");
+        var packed = new ushort[m * k];
+        for (int r = 0; r < m; r++)
+        {
+            ReadOnlySpan<float> row = w.Slice(r * k, k);
+            Span<ushort> to = packed.AsSpan(r * k, k);
+            int j = 0;
+            for (; j + 32 <= k; j += 32)
+                for (int i = 0; i < 16; i++)
+                {
+                    to[j + 2 * i] = Round(row[j + i]);
+                    to[j + 2 * i + 1] = Round(row[j + 16 + i]);
+                }
+            for (; j < k; j++) to[j] = Round(row[j]);
+        }
+        return packed;
+    }
+
+    /// <summary>The float32 value of W[row, column] in the layout of <see cref="Pack"/>.</summary>
+    public static float PackedAt(ReadOnlySpan<ushort> packed, int k, int row, int column)
+    {
+        int block = column & ~31, within = column - block;
+        int at = block + 32 <= k ? block + (within < 16 ? 2 * within : 2 * (within - 16) + 1) : column;
+        return ToSingle(packed[row * k + at]);
+    }
+
+    /// <summary>y[i] = β·y[i] + Σ_k W[i, k]·x[k] with W from <see cref="Pack"/>, β 0 or 1.</summary>
+    /// <exception cref="ArgumentException">Spans too short for the sizes.</exception>
+    public static void MultiplyPacked(ReadOnlySpan<ushort> w, int m, int k, ReadOnlySpan<float> x, Span<float> y, bool accumulate)
+    {
+        if (m < 0 || k < 0 || w.Length < (long)m * k || x.Length < k || y.Length < m)
+            throw new ArgumentException($"GemvBf16: W [{m}, {k}] needs {(long)m * k} elements (has {w.Length}), x needs {k} (has {x.Length}), y needs {m} (has {y.Length}).");
+        if (m == 0) return;
+        fixed (ushort* pw = w)
+        fixed (float* px = x)
+        fixed (float* py = y)
+        {
+            PackedJob job = _packedJob ??= new PackedJob();
             (job.W, job.X, job.Y, job.M, job.K, job.Accumulate) = ((nint)pw, (nint)px, (nint)py, m, k, accumulate);
             int chunks = (m + RowsPerChunk - 1) / RowsPerChunk;
             if ((long)m * k < 1 << 15) for (int c = 0; c < chunks; c++) job.Execute(c);
@@ -151,6 +206,105 @@ public static unsafe class GemvBf16
             for (; i < end; i++)
             {
                 float dot = Dot(w + (long)i * K, x, K);
+                y[i] = Accumulate ? y[i] + dot : dot;
+            }
+        }
+    }
+
+    /// <summary>Four rows of the packed layout: y[0..4) (+)= W[r]·x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackedDot4(ushort* w, int k, float* x, float* y, bool accumulate)
+    {
+        ushort* w1 = w + k, w2 = w1 + k, w3 = w2 + k;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector512<uint> high = Vector512.Create(0xFFFF0000u);
+        int j = 0;
+        for (; j + 32 <= k; j += 32)
+        {
+            Vector512<float> xLo = Vector512.Load(x + j), xHi = Vector512.Load(x + j + 16);
+            Vector512<uint> r0 = Vector512.Load((uint*)(w + j)), r1 = Vector512.Load((uint*)(w1 + j));
+            Vector512<uint> r2 = Vector512.Load((uint*)(w2 + j)), r3 = Vector512.Load((uint*)(w3 + j));
+            a0 = Vector512.FusedMultiplyAdd((r0 << 16).AsSingle(), xLo, a0);
+            a1 = Vector512.FusedMultiplyAdd((r1 << 16).AsSingle(), xLo, a1);
+            a2 = Vector512.FusedMultiplyAdd((r2 << 16).AsSingle(), xLo, a2);
+            a3 = Vector512.FusedMultiplyAdd((r3 << 16).AsSingle(), xLo, a3);
+            a0 = Vector512.FusedMultiplyAdd((r0 & high).AsSingle(), xHi, a0);
+            a1 = Vector512.FusedMultiplyAdd((r1 & high).AsSingle(), xHi, a1);
+            a2 = Vector512.FusedMultiplyAdd((r2 & high).AsSingle(), xHi, a2);
+            a3 = Vector512.FusedMultiplyAdd((r3 & high).AsSingle(), xHi, a3);
+        }
+        float s0 = Vector512.Sum(a0), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
+        for (; j < k; j++)
+        {
+            float xj = x[j];
+            s0 += ToSingle(w[j]) * xj;
+            s1 += ToSingle(w1[j]) * xj;
+            s2 += ToSingle(w2[j]) * xj;
+            s3 += ToSingle(w3[j]) * xj;
+        }
+        if (accumulate) { s0 += y[0]; s1 += y[1]; s2 += y[2]; s3 += y[3]; }
+        (y[0], y[1], y[2], y[3]) = (s0, s1, s2, s3);
+    }
+
+    /// <summary>One row of the packed layout, in any vector width (or none).</summary>
+    private static float PackedDot(ushort* w, float* x, int k)
+    {
+        int j = 0;
+        float sum = 0f;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> acc = default;
+            Vector512<uint> high = Vector512.Create(0xFFFF0000u);
+            for (; j + 32 <= k; j += 32)
+            {
+                Vector512<uint> r = Vector512.Load((uint*)(w + j));
+                acc = Vector512.FusedMultiplyAdd((r << 16).AsSingle(), Vector512.Load(x + j), acc);
+                acc = Vector512.FusedMultiplyAdd((r & high).AsSingle(), Vector512.Load(x + j + 16), acc);
+            }
+            sum = Vector512.Sum(acc);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            // Lanes 0–7 of a block hold columns 0–7 and 16–23; lanes 8–15 hold 8–15 and 24–31.
+            Vector256<float> acc = default;
+            Vector256<uint> high = Vector256.Create(0xFFFF0000u);
+            for (; j + 32 <= k; j += 32)
+            {
+                Vector256<uint> r = Vector256.Load((uint*)(w + j)), q = Vector256.Load((uint*)(w + j + 16));
+                acc = Vector256.FusedMultiplyAdd((r << 16).AsSingle(), Vector256.Load(x + j), acc);
+                acc = Vector256.FusedMultiplyAdd((r & high).AsSingle(), Vector256.Load(x + j + 16), acc);
+                acc = Vector256.FusedMultiplyAdd((q << 16).AsSingle(), Vector256.Load(x + j + 8), acc);
+                acc = Vector256.FusedMultiplyAdd((q & high).AsSingle(), Vector256.Load(x + j + 24), acc);
+            }
+            sum = Vector256.Sum(acc);
+        }
+        else
+        {
+            for (; j + 32 <= k; j += 32)
+                for (int i = 0; i < 16; i++)
+                    sum += ToSingle(w[j + 2 * i]) * x[j + i] + ToSingle(w[j + 2 * i + 1]) * x[j + 16 + i];
+        }
+        for (; j < k; j++) sum += ToSingle(w[j]) * x[j];
+        return sum;
+    }
+
+    private sealed class PackedJob : IParallelJob
+    {
+        public nint W, X, Y;
+        public int M, K;
+        public bool Accumulate;
+
+        public void Execute(int chunk)
+        {
+            int start = chunk * RowsPerChunk, end = Math.Min(M, start + RowsPerChunk);
+            ushort* w = (ushort*)W;
+            float* x = (float*)X, y = (float*)Y;
+            int i = start;
+            if (Vector512.IsHardwareAccelerated)
+                for (; i + 4 <= end; i += 4) PackedDot4(w + (long)i * K, K, x, y + i, Accumulate);
+            for (; i < end; i++)
+            {
+                float dot = PackedDot(w + (long)i * K, x, K);
                 y[i] = Accumulate ? y[i] + dot : dot;
             }
         }
