@@ -47,7 +47,11 @@ internal static class ModelSideBySide
             token = sampler.Next(logits);
         }
         var theirs = new TorchGenerator();
-        for (int i = 0; i < 500; i++) { Ours(); theirs.Step(); }
+        // Warm up by time (2 s each): the runtime recompiles hot methods with full optimisation only after a while.
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed.TotalSeconds < 2) Ours();
+        warm.Restart();
+        while (warm.Elapsed.TotalSeconds < 2) theirs.Step();
         var oursTimes = new List<double>();
         var theirsTimes = new List<double>();
         for (int r = 0; r < rounds; r++)
