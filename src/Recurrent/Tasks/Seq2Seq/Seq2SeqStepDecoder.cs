@@ -2,8 +2,9 @@
 // recurrent state, its feedback vector and the row's copy of the encoder memory, held as plain tensors
 // between steps. The state's tensors and each step's outputs are rented from the tensor pool: the search
 // releases a state once it has been replaced and the next Step returns the previous step's outputs, so a long
-// search reuses a few arrays instead of leaving a copy per step for the garbage collector. Legend: N rows (hypotheses), L_d decoder layers, H_d decoder hidden, S source steps,
-// F memory features, K key features, V_t target vocabulary.
+// search reuses a few arrays instead of leaving a copy per step for the garbage collector.
+// Legend: N rows (hypotheses), L_d decoder layers, H_d decoder hidden, S source steps, F memory features,
+// K key features, V_t target vocabulary.
 using Recurrent.Autograd;
 using Recurrent.Nn;
 using Recurrent.Tasks.Decoding;
