@@ -49,10 +49,11 @@ internal static class LmTrainCommand
         var batch = new Option<int?>("--batch") { Description = $"Parallel streams per batch (default {DefaultBatch})." };
         var bptt = new Option<int?>("--bptt", "--seq") { Description = $"k1: time steps per update (default {DefaultBptt})." };
         var bpttBack = new Option<int?>("--bptt-back") { Description = "k2 ≥ k1: time steps back-propagated per update (default k1)." };
+        var init = new Option<string?>("--init") { Description = "Initial biases: text (default: the decoder's bias from the training text's token frequencies and, for an LSTM, forget gates open) or pytorch (PyTorch's uniform draw for every parameter)." };
         var common = new TrainingOptionsBinder();
         var command = new Command("train", "Train a language model on a text file (stateful truncated BPTT).")
         {
-            data, valid, validFraction, tokenizer, cell, layers, hidden, embed, dropout, weightDrop, batch, bptt, bpttBack,
+            data, valid, validFraction, tokenizer, cell, layers, hidden, embed, dropout, weightDrop, batch, bptt, bpttBack, init,
         };
         common.AddTo(command);
         command.SetAction((parse, cancel) => Task.FromResult(Train(parse, cancel)));
@@ -77,6 +78,8 @@ internal static class LmTrainCommand
                 _ => throw new ArgumentException($"--tokenizer must be char or word; got '{tokenizerName}'."),
             };
             CellKind cellKind = ParseCell(run.PickText(cell, "cell") ?? DefaultCell);
+            string initName = run.PickText(init, "init") ?? "text";
+            if (initName is not ("text" or "pytorch")) throw new ArgumentException($"--init must be text or pytorch; got '{initName}'.");
             ModelDefaults sized = ModelDefaults.For(options);
             int embedSize = run.Pick(embed, "embed", DefaultEmbed), hiddenSize = run.Pick(hidden, "hidden", DefaultHidden), layerCount = run.Pick(layers, "layers", sized.Layers);
             float dropoutRate = run.Pick(dropout, "dropout", sized.Dropout);
@@ -107,6 +110,7 @@ internal static class LmTrainCommand
                 model = new LanguageModel(new LanguageModelConfig(kind, vocabulary, shape), new LanguageModelNetwork(shape, new Rng(options.Seed)));
             }
             int[] trainIds = model.Encode(text, out _);
+            if (saved is null && initName == "text") model.Network.InitializeForText(trainIds);
             int[] validIds = model.Encode(validText, out int unknown);
             double charactersPerToken = (double)CountCharacters(validText) / Math.Max(1, validIds.Length);
             display.Message($"{trainIds.Length:N0} training and {validIds.Length:N0} validation tokens; vocabulary {model.Vocabulary.Count}" +
@@ -125,6 +129,7 @@ internal static class LmTrainCommand
                 training["batch"] = settings.BatchSize;
                 training["bptt"] = settings.Bptt;
                 training["bptt_back"] = settings.BpttBack;
+                training["init"] = initName;
                 RunFiles.WriteJsonAtomic(Path.Combine(runDir, RunFiles.Config), model.Config.ToJson(training));
             }
             display.Train(task, options, runDir, resume: saved is not null, cancel,

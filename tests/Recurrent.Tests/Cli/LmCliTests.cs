@@ -67,6 +67,7 @@ public sealed class LmCliTests : IDisposable
     [InlineData("--steps", "0", "--steps")]
     [InlineData("--dropout", "1.5", "--dropout")]
     [InlineData("--bptt-back", "3", "--bptt-back")]
+    [InlineData("--init", "xavier", "--init")]
     public void Train_BadOptionValue_ExitsTwoNamingTheOption(string option, string value, string named)
     {
         string path = Text("ok.txt", string.Concat(Enumerable.Repeat("some text to train on. ", 200)));

@@ -63,6 +63,31 @@ public sealed class LanguageModelTrainingTests : IDisposable
             return o.ToJsonString();
         }).ToList();
 
+    [Theory]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.Gru)]
+    public void InitializeForText_StartsFromTheUnigramDistribution(CellKind cell)
+    {
+        var network = new LanguageModelNetwork(new LanguageModelShape(8, cell, 3, 5, 2, 0f), new Rng(3));
+        float[] rnnBiasBefore = network.Rnn.BiasIh(1).Value.Span.ToArray();
+        int[] ids = [4, 4, 4, 5, 5, 6, 7, 4];                      // counts 4: 4, 5: 2, 6: 1, 7: 1; the others 0
+        network.InitializeForText(ids);
+        // softmax(bias) is the add-one smoothed unigram distribution: (count + 1) / (8 + 8).
+        float[] bias = network.Decoder.Bias!.Value.Span.ToArray();
+        double sum = bias.Sum(b => Math.Exp(b));
+        double[] expected = [1, 1, 1, 1, 5, 3, 2, 2];
+        for (int i = 0; i < 8; i++) Assert.Equal(expected[i] / 16, Math.Exp(bias[i]) / sum, 6);
+        Assert.Equal(1.0, sum, 6);
+        if (cell == CellKind.Lstm)
+            for (int layer = 0; layer < 2; layer++)
+            {
+                Assert.All(network.Rnn.BiasIh(layer).Value.Span.Slice(5, 5).ToArray(), b => Assert.Equal(1f, b));   // forget rows
+                Assert.All(network.Rnn.BiasHh(layer).Value.Span.Slice(5, 5).ToArray(), b => Assert.Equal(0f, b));
+                Assert.NotEqual(1f, network.Rnn.BiasIh(layer).Value.Span[0]);                                       // input gate untouched
+            }
+        else Assert.Equal(rnnBiasBefore, network.Rnn.BiasIh(1).Value.Span.ToArray());
+    }
+
     [Fact]
     public void Training_OnTinyCorpus_LowersTheValidationLoss()
     {

@@ -44,6 +44,32 @@ public sealed class LanguageModelNetwork : IModule
         Decoder = new Linear(shape.HiddenSize, shape.VocabularySize, rng);
     }
 
+    /// <summary>
+    /// Starts training from what the text already says: the decoder's bias becomes the log of each token's
+    /// frequency in <paramref name="trainIds"/> (add-one smoothed), so the first prediction is the unigram
+    /// distribution instead of a uniform one, and an LSTM's forget gates start open (bias 1, Jozefowicz et al.
+    /// 2015), so the cell state is carried rather than halved at every step until the network learns to keep it.
+    /// Weights are not touched.
+    /// </summary>
+    public void InitializeForText(ReadOnlySpan<int> trainIds)
+    {
+        int v = Shape.VocabularySize;
+        var counts = new double[v];
+        foreach (int id in trainIds)
+            if ((uint)id < (uint)v) counts[id]++;
+        double total = 0;
+        for (int i = 0; i < v; i++) total += counts[i] + 1;
+        Span<float> bias = Decoder.Bias!.Value.Span;
+        for (int i = 0; i < v; i++) bias[i] = (float)Math.Log((counts[i] + 1) / total);
+        if (Shape.Cell != CellKind.Lstm) return;
+        int h = Shape.HiddenSize;
+        for (int layer = 0; layer < Shape.Layers; layer++)
+        {
+            Rnn.BiasIh(layer).Value.Span.Slice(h, h).Fill(1f);   // gate order i, f, g, o: rows h..2h are f
+            Rnn.BiasHh(layer).Value.Span.Slice(h, h).Clear();
+        }
+    }
+
     public LanguageModelShape Shape { get; }
     public Embedding Embedding { get; }
     public RecurrentLayer Rnn { get; }
