@@ -14,7 +14,6 @@ public static unsafe class GemvBf16
 {
     private const int RowsPerChunk = 128;
     [ThreadStatic] private static Job? _job;
-    [ThreadStatic] private static PackedJob? _packedJob;
 
     /// <summary>Rounds each float32 to the nearest bfloat16 (ties to even); NaN stays NaN.</summary>
     public static ushort[] FromSingle(ReadOnlySpan<float> x)
@@ -38,22 +37,8 @@ public static unsafe class GemvBf16
 
     /// <summary>y[i] = β·y[i] + Σ_k W[i, k]·x[k] with bf16 W, β 0 or 1.</summary>
     /// <exception cref="ArgumentException">Spans too short for the sizes.</exception>
-    public static void Multiply(ReadOnlySpan<ushort> w, int m, int k, ReadOnlySpan<float> x, Span<float> y, bool accumulate)
-    {
-        if (m < 0 || k < 0 || w.Length < (long)m * k || x.Length < k || y.Length < m)
-            throw new ArgumentException($"GemvBf16: W [{m}, {k}] needs {(long)m * k} elements (has {w.Length}), x needs {k} (has {x.Length}), y needs {m} (has {y.Length}).");
-        if (m == 0) return;
-        fixed (ushort* pw = w)
-        fixed (float* px = x)
-        fixed (float* py = y)
-        {
-            Job job = _job ??= new Job();
-            (job.W, job.X, job.Y, job.M, job.K, job.Accumulate) = ((nint)pw, (nint)px, (nint)py, m, k, accumulate);
-            int chunks = (m + RowsPerChunk - 1) / RowsPerChunk;
-            if ((long)m * k < 1 << 15) for (int c = 0; c < chunks; c++) job.Execute(c);
-            else Parallelism.For(job, chunks);
-        }
-    }
+    public static void Multiply(ReadOnlySpan<ushort> w, int m, int k, ReadOnlySpan<float> x, Span<float> y, bool accumulate) =>
+        Run(w, m, k, x, y, accumulate, packed: false);
 
     /// <summary>
     /// Rounds a float32 matrix [M, K] to bfloat16 in the layout <see cref="MultiplyPacked"/> reads: within each
@@ -92,7 +77,11 @@ public static unsafe class GemvBf16
 
     /// <summary>y[i] = β·y[i] + Σ_k W[i, k]·x[k] with W from <see cref="Pack"/>, β 0 or 1.</summary>
     /// <exception cref="ArgumentException">Spans too short for the sizes.</exception>
-    public static void MultiplyPacked(ReadOnlySpan<ushort> w, int m, int k, ReadOnlySpan<float> x, Span<float> y, bool accumulate)
+    public static void MultiplyPacked(ReadOnlySpan<ushort> w, int m, int k, ReadOnlySpan<float> x, Span<float> y, bool accumulate) =>
+        Run(w, m, k, x, y, accumulate, packed: true);
+
+    /// <summary>Checks the sizes and runs the rows in fixed chunks, across the workers when the matrix is large.</summary>
+    private static void Run(ReadOnlySpan<ushort> w, int m, int k, ReadOnlySpan<float> x, Span<float> y, bool accumulate, bool packed)
     {
         if (m < 0 || k < 0 || w.Length < (long)m * k || x.Length < k || y.Length < m)
             throw new ArgumentException($"GemvBf16: W [{m}, {k}] needs {(long)m * k} elements (has {w.Length}), x needs {k} (has {x.Length}), y needs {m} (has {y.Length}).");
@@ -101,8 +90,8 @@ public static unsafe class GemvBf16
         fixed (float* px = x)
         fixed (float* py = y)
         {
-            PackedJob job = _packedJob ??= new PackedJob();
-            (job.W, job.X, job.Y, job.M, job.K, job.Accumulate) = ((nint)pw, (nint)px, (nint)py, m, k, accumulate);
+            Job job = _job ??= new Job();
+            (job.W, job.X, job.Y, job.M, job.K, job.Accumulate, job.Packed) = ((nint)pw, (nint)px, (nint)py, m, k, accumulate, packed);
             int chunks = (m + RowsPerChunk - 1) / RowsPerChunk;
             if ((long)m * k < 1 << 15) for (int c = 0; c < chunks; c++) job.Execute(c);
             else Parallelism.For(job, chunks);
@@ -193,7 +182,7 @@ public static unsafe class GemvBf16
     {
         public nint W, X, Y;
         public int M, K;
-        public bool Accumulate;
+        public bool Accumulate, Packed;
 
         public void Execute(int chunk)
         {
@@ -202,10 +191,14 @@ public static unsafe class GemvBf16
             float* x = (float*)X, y = (float*)Y;
             int i = start;
             if (Vector512.IsHardwareAccelerated && K >= 32)
-                for (; i + 4 <= end; i += 4) Dot4(w + (long)i * K, K, x, y + i, Accumulate);
+                for (; i + 4 <= end; i += 4)
+                {
+                    if (Packed) PackedDot4(w + (long)i * K, K, x, y + i, Accumulate);
+                    else Dot4(w + (long)i * K, K, x, y + i, Accumulate);
+                }
             for (; i < end; i++)
             {
-                float dot = Dot(w + (long)i * K, x, K);
+                float dot = Packed ? PackedDot(w + (long)i * K, x, K) : Dot(w + (long)i * K, x, K);
                 y[i] = Accumulate ? y[i] + dot : dot;
             }
         }
@@ -286,27 +279,5 @@ public static unsafe class GemvBf16
         }
         for (; j < k; j++) sum += ToSingle(w[j]) * x[j];
         return sum;
-    }
-
-    private sealed class PackedJob : IParallelJob
-    {
-        public nint W, X, Y;
-        public int M, K;
-        public bool Accumulate;
-
-        public void Execute(int chunk)
-        {
-            int start = chunk * RowsPerChunk, end = Math.Min(M, start + RowsPerChunk);
-            ushort* w = (ushort*)W;
-            float* x = (float*)X, y = (float*)Y;
-            int i = start;
-            if (Vector512.IsHardwareAccelerated)
-                for (; i + 4 <= end; i += 4) PackedDot4(w + (long)i * K, K, x, y + i, Accumulate);
-            for (; i < end; i++)
-            {
-                float dot = PackedDot(w + (long)i * K, x, K);
-                y[i] = Accumulate ? y[i] + dot : dot;
-            }
-        }
     }
 }
