@@ -173,6 +173,7 @@ public sealed class GemmTests
     [InlineData(64, 2048, 512)]
     [InlineData(7, 45, 300)]
     [InlineData(1, 33, 1)]
+    [InlineData(800, 520, 2400)] // B packed once in two slabs of K rows (1,792 and 608): the same bits as one pass
     public void Gemm_PrepackedB_IsBitIdenticalToUnpacked(int m, int n, int k)
     {
         foreach (var ta in Both)
@@ -186,5 +187,33 @@ public sealed class GemmTests
                 Gemm.Multiply(ta, m, 0.5f, a, lda, packed, 1f, c2, n);
                 TestData.AssertBitIdentical(c1, c2, $"{ta}{tb}:");
             }
+    }
+
+    [Fact]
+    public void PackedMatrix_ReusesDisposedBuffers_WithoutStaleValues()
+    {
+        // A large matrix full of values, disposed: its buffer is kept and the next, smaller Pack may take it.
+        float[] big = TestData.Uniform(300 * 200, 31);
+        using (PackedMatrix.Pack(Transpose.No, 300, 200, big, 200)) { }
+        const int m = 7, n = 45, k = 33; // n is not a whole number of panels: the padding must be rewritten
+        float[] a = TestData.Uniform(m * k, 32), b = TestData.Uniform(k * n, 33);
+        float[] c1 = new float[m * n], c2 = new float[m * n];
+        Gemm.Multiply(Transpose.No, Transpose.No, m, n, k, 1f, a, k, b, n, 0f, c1, n);
+        using (var packed = PackedMatrix.Pack(Transpose.No, k, n, b, n))
+            Gemm.Multiply(Transpose.No, m, 1f, a, k, packed, 0f, c2, n);
+        TestData.AssertBitIdentical(c1, c2, "reused buffer:");
+    }
+
+    [Fact]
+    public void PackedMatrix_KeepsABoundedNumberOfBuffers()
+    {
+        var matrices = new List<PackedMatrix>();
+        for (int i = 1; i <= 20; i++)
+        {
+            float[] b = TestData.Uniform(i * 16 * 32, i);
+            matrices.Add(PackedMatrix.Pack(Transpose.No, i * 16, 32, b, 32));
+        }
+        foreach (var p in matrices) p.Dispose();
+        Assert.InRange(PackedMatrix.KeptBuffers, 1, 8);
     }
 }

@@ -22,7 +22,7 @@ internal static unsafe class GemmDriver
     [ThreadStatic] private static float* _packB;
     [ThreadStatic] private static TileJob? _job;
     [ThreadStatic] private static PackJob? _packJob;
-    private const long MaxScratchPack = 1L << 24; // floats (64 MB) packed once per call at most
+    private const long ScratchPackFloats = 1L << 20; // B is packed once per call in slabs of K rows of about this size (4 MB)
 
     public static void Run(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc) =>
@@ -48,16 +48,30 @@ internal static unsafe class GemmDriver
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
-            // When several row tiles would each pack the same B, pack it once, in parallel, and share it.
-            if (packed is null && tilesM >= 3 && (long)k * RoundUp(n, NR) <= MaxScratchPack)
-            {
-                PackJob packJob = _packJob ??= new PackJob();
-                packed = packJob.Pack(transB, pb, ldb, k, n);
-            }
             TileJob job = _job ??= new TileJob();
             job.Set(kernel, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, mc, nc, tilesN);
-            job.SetPacked(packed is null ? null : packed.Data, packed?.PaddedN ?? 0);
-            Parallelism.For(job, tilesM * tilesN);
+            if (packed is null && tilesM >= 3)
+            {
+                // Several row tiles would each pack the same B: pack it once, in parallel, and share it. It is
+                // packed a slab of K rows (whole KC blocks) at a time, every tile running over one slab before the
+                // next is packed, so the scratch stays at a few MB whatever K is (a weight gradient's K is every
+                // row of the batch). Each element of C still gets the same K blocks in the same order: the bits
+                // are those of a single pass.
+                int paddedN = RoundUp(n, NR);
+                int slab = (int)Math.Min(RoundUp(k, KC), Math.Max(1, ScratchPackFloats / ((long)paddedN * KC)) * KC);
+                PackJob packJob = _packJob ??= new PackJob();
+                for (int k0 = 0; k0 < k; k0 += slab)
+                {
+                    int k1 = Math.Min(k, k0 + slab);
+                    job.SetPacked(packJob.Pack(transB, pb, ldb, k0, k1 - k0, n), paddedN, k0, k1);
+                    Parallelism.For(job, tilesM * tilesN);
+                }
+            }
+            else
+            {
+                job.SetPacked(packed is null ? null : packed.Data, packed?.PaddedN ?? 0, 0, k);
+                Parallelism.For(job, tilesM * tilesN);
+            }
             job.Clear();
         }
     }
@@ -76,26 +90,29 @@ internal static unsafe class GemmDriver
         return nc;
     }
 
-    /// <summary>Packs all of op(B) into a per-thread scratch matrix, one K block per work item.</summary>
+    /// <summary>Packs rows k0 … k0+k of op(B) into a per-thread scratch matrix, one K block per work item.</summary>
     private sealed class PackJob : IParallelJob
     {
         private readonly PackedMatrix _scratch = PackedMatrix.CreateScratch();
         private bool _transB;
         private float* _b;
-        private int _ldb;
+        private int _ldb, _k0;
 
-        public PackedMatrix Pack(bool transB, float* b, int ldb, int k, int n)
+        public float* Pack(bool transB, float* b, int ldb, int k0, int k, int n)
         {
             _scratch.Resize(k, n);
-            _transB = transB;
             _b = b;
-            _ldb = ldb;
+            (_transB, _ldb, _k0) = (transB, ldb, k0);
             Parallelism.For(this, (k + KC - 1) / KC);
             _b = null;
-            return _scratch;
+            return _scratch.Data;
         }
 
-        public void Execute(int block) => _scratch.PackBlock(_transB, _b, _ldb, block);
+        public void Execute(int block)
+        {
+            int p0 = block * KC, kc = Math.Min(KC, _scratch.K - p0);
+            GemmPacking.PackB(_transB, _b, _ldb, _k0 + p0, kc, 0, _scratch.N, _scratch.Data + (long)p0 * _scratch.PaddedN);
+        }
     }
 
     private static void ScaleC(int m, int n, float beta, Span<float> c, int ldc)
@@ -117,12 +134,14 @@ internal static unsafe class GemmDriver
         private int _m, _n, _k, _lda, _ldb, _ldc, _mc, _nc, _tilesN;
         private float _alpha, _beta;
         private float* _a, _b, _c, _prepacked;
-        private int _paddedN;
+        private int _paddedN, _k0, _k1;
 
-        public void SetPacked(float* prepacked, int paddedN)
+        /// <summary>Runs the K rows [k0, k1); <paramref name="prepacked"/> (if not null) holds them packed, from row k0.</summary>
+        public void SetPacked(float* prepacked, int paddedN, int k0, int k1)
         {
             _prepacked = prepacked;
             _paddedN = paddedN;
+            (_k0, _k1) = (k0, k1);
         }
 
         public void Set(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
@@ -149,13 +168,13 @@ internal static unsafe class GemmDriver
             int mt = Math.Min(_mc, _m - i0), nt = Math.Min(_nc, _n - j0);
             EnsureBuffers();
             float* packA = _packA, packB = _packB;
-            for (int p0 = 0; p0 < _k; p0 += KC)
+            for (int p0 = _k0; p0 < _k1; p0 += KC)
             {
-                int kc = Math.Min(KC, _k - p0);
+                int kc = Math.Min(KC, _k1 - p0);
                 float beta = p0 == 0 ? _beta : 1f;
                 GemmPacking.PackA(_transA, _a, _lda, i0, mt, p0, kc, packA);
                 float* bTile = packB;
-                if (_prepacked != null) bTile = _prepacked + (long)p0 * _paddedN + (long)j0 * kc;
+                if (_prepacked != null) bTile = _prepacked + (long)(p0 - _k0) * _paddedN + (long)j0 * kc;
                 else GemmPacking.PackB(_transB, _b, _ldb, p0, kc, j0, nt, packB);
                 for (int jr = 0; jr < nt; jr += NR)
                 {

@@ -6,9 +6,17 @@ using System.Runtime.InteropServices;
 
 namespace Recurrent.Tensors;
 
-/// <summary>A GEMM right-hand operand packed for repeated use. Dispose to free its native buffer.</summary>
+/// <summary>A GEMM right-hand operand packed for repeated use. Dispose to give its native buffer back.</summary>
 public sealed unsafe class PackedMatrix : IDisposable
 {
+    // Buffers of disposed matrices, kept for the next Pack. A recurrent layer packs W_hh once per pass (megabytes
+    // for a large layer) and disposes it at the end of the pass; handing such blocks back to the C allocator
+    // every pass raises its threshold for serving large blocks from mapped pages, after which they come from
+    // its heap, which grows with fragmentation (+60 MB over a few training steps of a 2×512 LSTM).
+    private const int MaxFreeBuffers = 8;
+    private static readonly object FreeLock = new();
+    private static readonly List<(nint Data, long Capacity)> FreeBuffers = new();
+
     private float* _data;
 
     private long _capacity;
@@ -34,17 +42,48 @@ public sealed unsafe class PackedMatrix : IDisposable
         PaddedN = (n + GemmKernels.NR - 1) / GemmKernels.NR * GemmKernels.NR;
         long needed = Math.Max(1L, (long)k * PaddedN);
         if (needed <= _capacity) return;
-        if (_data != null) NativeMemory.AlignedFree(_data);
-        _data = (float*)NativeMemory.AlignedAlloc((nuint)(needed * sizeof(float)), 64);
-        _capacity = needed;
+        if (_data != null) GiveBack(_data, _capacity);
+        _data = TakeBuffer(needed, out _capacity);
     }
 
-    /// <summary>Packs K block <paramref name="block"/> (rows block·KC …) of op(B); blocks are independent, so they can be packed in parallel.</summary>
-    internal void PackBlock(bool transB, float* b, int ldb, int block)
+    /// <summary>The smallest kept buffer that holds <paramref name="needed"/> floats, or a new one.</summary>
+    private static float* TakeBuffer(long needed, out long capacity)
     {
-        int p0 = block * GemmDriver.KC, kc = Math.Min(GemmDriver.KC, K - p0);
-        GemmPacking.PackB(transB, b, ldb, p0, kc, 0, N, Data + (long)p0 * PaddedN);
+        lock (FreeLock)
+        {
+            int best = -1;
+            for (int i = 0; i < FreeBuffers.Count; i++)
+                if (FreeBuffers[i].Capacity >= needed && (best < 0 || FreeBuffers[i].Capacity < FreeBuffers[best].Capacity)) best = i;
+            if (best >= 0)
+            {
+                var buffer = FreeBuffers[best];
+                FreeBuffers.RemoveAt(best);
+                capacity = buffer.Capacity;
+                return (float*)buffer.Data;
+            }
+        }
+        capacity = needed;
+        return (float*)NativeMemory.AlignedAlloc((nuint)(needed * sizeof(float)), 64);
     }
+
+    /// <summary>Keeps a buffer for a later Pack, or frees it when enough are kept (the smallest goes first).</summary>
+    private static void GiveBack(float* data, long capacity)
+    {
+        lock (FreeLock)
+        {
+            FreeBuffers.Add(((nint)data, capacity));
+            if (FreeBuffers.Count <= MaxFreeBuffers) return;
+            int smallest = 0;
+            for (int i = 1; i < FreeBuffers.Count; i++)
+                if (FreeBuffers[i].Capacity < FreeBuffers[smallest].Capacity) smallest = i;
+            data = (float*)FreeBuffers[smallest].Data;
+            FreeBuffers.RemoveAt(smallest);
+        }
+        NativeMemory.AlignedFree(data);
+    }
+
+    /// <summary>Buffers kept for reuse (for tests).</summary>
+    internal static int KeptBuffers { get { lock (FreeLock) return FreeBuffers.Count; } }
 
     internal float* Data => _data != null ? _data : throw new ObjectDisposedException(nameof(PackedMatrix));
 
@@ -71,11 +110,12 @@ public sealed unsafe class PackedMatrix : IDisposable
             }
     }
 
-    /// <summary>Frees the buffer.</summary>
+    /// <summary>Gives the buffer back for reuse by a later <see cref="Pack"/>.</summary>
     public void Dispose()
     {
-        if (_data != null) NativeMemory.AlignedFree(_data);
+        if (_data != null) GiveBack(_data, _capacity);
         _data = null;
+        _capacity = 0;
         GC.SuppressFinalize(this);
     }
 
