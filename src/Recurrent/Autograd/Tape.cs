@@ -73,6 +73,14 @@ public sealed class Tape : IDisposable
         return result;
     }
 
+    /// <summary>As <see cref="Result(int[], bool, bool)"/>, with storage for at least <paramref name="minCapacity"/> floats.</summary>
+    internal Variable Result(int[] shape, bool requiresGrad, bool clear, int minCapacity)
+    {
+        var result = new TapeResult(Tensor.Rent(shape, clear, minCapacity), requiresGrad && IsRecording);
+        _results.Add(result);
+        return result;
+    }
+
     /// <summary>
     /// A view of <paramref name="x"/> under <paramref name="shape"/> (same element count): it shares x's storage and
     /// x's gradient, so it costs no copy in either direction. Owned by the tape like any result.
@@ -97,7 +105,7 @@ public sealed class Tape : IDisposable
 
     /// <summary>
     /// Appends a node; ops call this only when <see cref="NeedsGrad(Variable)"/> said so, and after creating their
-    /// results with <see cref="Result"/>: the results made since the previous node count as this node's outputs,
+    /// results with <see cref="Result(int[], bool, bool)"/>: the results made since the previous node count as this node's outputs,
     /// whose gradients <see cref="Backward(Variable)"/> releases once this node has run.
     /// </summary>
     public void Record(TapeNode node)

@@ -74,6 +74,15 @@ public sealed class Tensor : IDisposable
         return new Tensor(data, (int[])shape.Clone(), pooled: true);
     }
 
+    /// <summary>As <see cref="Rent(int[], bool)"/>, with storage for at least <paramref name="minCapacity"/> floats (only the shape's are cleared).</summary>
+    internal static Tensor Rent(int[] shape, bool clear, int minCapacity)
+    {
+        int length = CheckedLength(shape);
+        float[] data = TensorPool.Shared.Rent(Math.Max(length, minCapacity));
+        if (clear) data.AsSpan(0, length).Clear();
+        return new Tensor(data, (int[])shape.Clone(), pooled: true);
+    }
+
     /// <summary>A view with another shape over the same storage. The view does not own the storage.</summary>
     public Tensor Reshape(params int[] shape)
     {

@@ -16,7 +16,7 @@ public sealed class TensorPool
     private readonly object _lock = new();
     private long _pooledElements;
 
-    /// <summary>The process-wide pool used by <see cref="Tensor.Rent"/>.</summary>
+    /// <summary>The process-wide pool used by <see cref="Tensor.Rent(int[], bool)"/>.</summary>
     public static TensorPool Shared { get; } = new();
 
     /// <summary>Upper bound on elements kept in the pool; arrays beyond it are left to the GC. Default 1 Gi floats.</summary>

@@ -130,6 +130,59 @@ public sealed class RecurrentLayerPropertyTests
         }
     }
 
+    [Theory]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.Gru)]
+    [InlineData(CellKind.GruOriginal)]
+    [InlineData(CellKind.RnnTanh)]
+    public void StatesKeptInTheOutput_GiveTheBitsOfASeparateCopy(CellKind cell)
+    {
+        // With nothing masked, each layer keeps its hidden states in its own output. A third, shorter sequence in
+        // the batch makes every layer keep them apart and copy them out instead. Rows never interact, so the
+        // outputs, final states and input gradients of the first two rows must agree bit for bit.
+        const int t = 7, i = 5, h = 6, layers = 3;
+        Tensor x2 = Random(11, t, 2, i), g2 = Random(12, t, 2, h);
+        Tensor x3 = Random(13, t, 3, i), g3 = Random(14, t, 3, h);
+        for (int s = 0; s < t; s++)
+        {
+            x2.Span.Slice(s * 2 * i, 2 * i).CopyTo(x3.Span.Slice(s * 3 * i, 2 * i));
+            g2.Span.Slice(s * 2 * h, 2 * h).CopyTo(g3.Span.Slice(s * 3 * h, 2 * h));
+        }
+        float[] Run(Tensor xValue, Tensor g, int[]? lengths)
+        {
+            int b = xValue.Dim(1);
+            var layer = new RecurrentLayer(new RecurrentOptions(cell, i, h, layers), new Rng(3));
+            var x = new Variable(xValue, requiresGrad: true);
+            using var tape = new Tape();
+            RecurrentResult r = layer.Forward(tape, x, lengths: lengths);
+            tape.Backward(r.Output, g);
+            return [.. FirstTwoRows(r.Output.Value.Span, t, b, h), .. FirstTwoRows(r.Final.H.Value.Span, layers, b, h),
+                .. FirstTwoRows(x.Grad!.Span, t, b, i)];
+        }
+        TestData.AssertBitIdentical(Run(x2, g2, null), Run(x3, g3, [t, t, 3]));
+    }
+
+    /// <summary>Rows 0 and 1 of every slice of a [n, b, f] buffer.</summary>
+    private static float[] FirstTwoRows(ReadOnlySpan<float> src, int n, int b, int f)
+    {
+        var rows = new float[n * 2 * f];
+        for (int k = 0; k < n; k++) src.Slice(k * b * f, 2 * f).CopyTo(rows.AsSpan(k * 2 * f, 2 * f));
+        return rows;
+    }
+
+    [Fact]
+    public void Backward_SecondPassThroughTheSameForward_IsRefusedWithAClearMessage()
+    {
+        var layer = new RecurrentLayer(new RecurrentOptions(CellKind.Lstm, 5, 6, 2), new Rng(4));
+        var x = new Variable(Random(15, 4, 3, 5), requiresGrad: true);
+        using var tape = new Tape();
+        RecurrentResult r = layer.Forward(tape, x);
+        Tensor g = Random(16, 4, 3, 6);
+        tape.Backward(r.Output, g);
+        var e = Assert.Throws<InvalidOperationException>(() => tape.Backward(r.Output, g));
+        Assert.Contains("Run the forward pass again", e.Message);
+    }
+
     [Fact]
     public void HiddenGradientCapture_TopLastStep_EqualsUpstreamGradient()
     {

@@ -74,7 +74,7 @@ internal sealed partial class DirectionPass
             int h = p._h, g = p._g, bh = p._b * h, bg = p._b * g;
             ReadOnlySpan<bool> active = p._active.AsSpan(t * p._b + b0, n);
             Span<float> gates = p._act.Span.Slice(t * bg + b0 * g, n * g);
-            Span<float> hBuf = p._hBuf.Span, scratch = _scratch!.Span;
+            Span<float> hBuf = p.HBuf, scratch = _scratch!.Span;
             ReadOnlySpan<float> hPrev = hBuf.Slice(p.PrevRow(t) * bh + b0 * h, n * h);
             Span<float> hNext = hBuf.Slice(p.NextRow(t) * bh + b0 * h, n * h);
             switch (p._cell)
@@ -102,6 +102,7 @@ internal sealed partial class DirectionPass
                     CellKernels.GruOriginalOutput(gates, scratch.Slice(2 * bh + b0 * h, n * h), hPrev, hNext, active, h);
                     break;
             }
+            if (p._hIsOutput) return; // hNext is the output row itself
             Span<float> output = _output!.Span;
             for (int r = 0; r < n; r++)
             {
@@ -119,7 +120,7 @@ internal sealed partial class DirectionPass
             Span<float> dh = carry.Slice(b0 * h, n * h), dhPrev = carry.Slice(bh + b0 * h, n * h);
             Span<float> dc = carry.Slice(2 * bh + b0 * h, n * h), dcPrev = carry.Slice(3 * bh + b0 * h, n * h);
             Span<float> gates = p._act.Span.Slice(t * bg + b0 * g, n * g); // activations in, gate gradients out
-            ReadOnlySpan<float> hPrev = p._hBuf.Span.Slice(p.PrevRow(t) * bh + b0 * h, n * h);
+            ReadOnlySpan<float> hPrev = p.HBuf.Slice(p.PrevRow(t) * bh + b0 * h, n * h);
             if (_phase == GatePhase.ResetGateBackward)
             {
                 CellKernels.GruOriginalBackwardReset(gates, hPrev, scratch.Slice(b0 * h, n * h), gates, dhPrev, active, h);

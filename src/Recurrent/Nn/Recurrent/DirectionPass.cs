@@ -7,8 +7,11 @@
 //                    gradients over the activations they came from (act is not needed afterwards); then
 //                    dW_ih, dX and dW_hh are each one large GEMM over all T·B rows.
 // Legend: T time, B batch, I input features, H hidden, G gate rows. Buffers are time-indexed; the hidden
-// states live in hBuf [T+1, B, H] so that "h before step t" is one contiguous block for either direction
-// (forward: rows 0..T−1, state after t at t+1; reverse: rows 1..T, state after t at t).
+// states live in hBuf [T+1, B, H]: the state after step t in row t and the initial state in row T, for
+// either direction. Rows 0..T−1 are then exactly the direction's output [T, B, H], so when nothing is masked
+// and the output is this direction's alone, hBuf is the output's own storage (given by the caller) instead
+// of a copy. "h before step t" is row t+1 (reverse: rows 1..T, one block) or row t−1 (forward: rows
+// 0..T−2, with the initial state apart in row T).
 using Recurrent.Autograd;
 using Recurrent.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
@@ -23,28 +26,50 @@ internal sealed partial class DirectionPass : IDisposable
     private readonly Variable _wIh, _wHh, _bIh, _bHh;   // _wHh may be a weight-dropped copy of the parameter
     private readonly bool[] _active;          // [T·B]
     private readonly Tensor _act;             // [T, B, G] gate activations; gate gradients after backward
-    private readonly Tensor _hBuf;            // [T+1, B, H]
-    private readonly Tensor? _cBuf;           // [T+1, B, H] LSTM
+    private readonly float[] _hStorage;       // hBuf [T+1, B, H]: the caller's output storage, or _hOwned's
+    private readonly Tensor? _hOwned;         // hBuf when this pass owns it
+    private readonly bool _hIsOutput;         // rows 0..T−1 of hBuf are the caller's output
+    private Tensor? _cBuf;                    // [T+1, B, H] LSTM; released when the backward loop is done
     private readonly Tensor? _aux;            // [T, B, H] GRU hn, original GRU r⊙h
     private Tensor? _dHhT;                    // [T·B, G] GRU: gradients of the recurrent pre-activations, between the backward loop and the weight gradients
 
+    /// <summary>
+    /// A pass of <paramref name="cell"/> over T steps of B rows (input size I, hidden size H). When every step is
+    /// active and the output holds this direction alone, <paramref name="outputStorage"/> may be the output's own
+    /// storage [T, B, H], able to hold (T+1)·B·H floats: the pass keeps its hidden states in it (row T: the
+    /// initial state), so the output needs no copy. Null: the pass keeps its own and copies into the output.
+    /// </summary>
     public DirectionPass(CellKind cell, int t, int b, int i, int h, bool reverse, bool[] active,
-        Variable wIh, Variable wHh, Variable bIh, Variable bHh)
+        Variable wIh, Variable wHh, Variable bIh, Variable bHh, float[]? outputStorage = null)
     {
         (_cell, _t, _b, _i, _h, _reverse, _active) = (cell, t, b, i, h, reverse, active);
         _g = wIh.Value.Dim(0);
         (_wIh, _wHh, _bIh, _bHh) = (wIh, wHh, bIh, bHh);
         _act = Tensor.Rent([t, b, _g], clear: false);
-        _hBuf = Tensor.Rent([t + 1, b, h], clear: false);
+        if (outputStorage is not null)
+        {
+            if (outputStorage.Length < (long)(t + 1) * b * h)
+                throw new ArgumentException($"DirectionPass: the output storage holds {outputStorage.Length} floats; the hidden states need {(long)(t + 1) * b * h}.", nameof(outputStorage));
+            _hStorage = outputStorage;
+            _hIsOutput = true;
+        }
+        else
+        {
+            _hOwned = Tensor.Rent([t + 1, b, h], clear: false);
+            _hStorage = _hOwned.Storage;
+        }
         if (cell == CellKind.Lstm) _cBuf = Tensor.Rent([t + 1, b, h], clear: false);
         if (cell is CellKind.Gru or CellKind.GruOriginal) _aux = Tensor.Rent([t, b, h], clear: false);
         _rows = new GateRows(this);
     }
 
-    private int PrevRow(int t) => _reverse ? t + 1 : t;
-    private int NextRow(int t) => _reverse ? t : t + 1;
-    private int FinalRow => _reverse ? 0 : _t;
-    private int InitialRow => _reverse ? _t : 0;
+    private int PrevRow(int t) => _reverse ? t + 1 : t == 0 ? _t : t - 1;
+    private int NextRow(int t) => t;
+    private int FinalRow => _reverse ? 0 : _t - 1;
+    private int InitialRow => _t;
+
+    /// <summary>The hidden states [T+1, B, H]: row t after step t, row T the initial state.</summary>
+    private Span<float> HBuf => _hStorage.AsSpan(0, (_t + 1) * _b * _h);
     private bool AddsHiddenBiasUpFront => _cell is CellKind.RnnTanh or CellKind.RnnRelu or CellKind.Lstm;
 
     /// <summary>
@@ -75,7 +100,7 @@ internal sealed partial class DirectionPass : IDisposable
     public void ForwardLoop(ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Tensor output, int outOffset, int outStride, Span<float> hN, Span<float> cN)
     {
         int bh = _b * _h;
-        Span<float> hBuf = _hBuf.Span;
+        Span<float> hBuf = HBuf;
         h0.CopyTo(hBuf.Slice(InitialRow * bh, bh));
         if (_cBuf is not null) c0.CopyTo(_cBuf.Span.Slice(InitialRow * bh, bh));
         using var scratch = Tensor.Rent([_b * _g], clear: false);
@@ -104,7 +129,7 @@ internal sealed partial class DirectionPass : IDisposable
     {
         int bh = _b * _h, bg = _b * _g;
         Span<float> gates = _act.Span.Slice(t * bg, bg);
-        ReadOnlySpan<float> hPrev = _hBuf.Span.Slice(PrevRow(t) * bh, bh), bHh = _bHh.Value.Span;
+        ReadOnlySpan<float> hPrev = HBuf.Slice(PrevRow(t) * bh, bh), bHh = _bHh.Value.Span;
         switch (_cell)
         {
             case CellKind.RnnTanh:
@@ -161,7 +186,7 @@ internal sealed partial class DirectionPass : IDisposable
         {
             int t = _reverse ? _t - 1 - s : s;
             Span<float> gates = _act.Span.Slice(t * bg + b0 * _g, n * _g);
-            ReadOnlySpan<float> hPrev = _hBuf.Span.Slice(PrevRow(t) * bh + b0 * _h, n * _h);
+            ReadOnlySpan<float> hPrev = HBuf.Slice(PrevRow(t) * bh + b0 * _h, n * _h);
             if (_cell == CellKind.Gru)
             {
                 Span<float> hh = scratch.Slice(b0 * _g, n * _g);
@@ -228,6 +253,10 @@ internal sealed partial class DirectionPass : IDisposable
         _rows.End();
         dh.CopyTo(dh0);
         if (!dc0.IsEmpty) dc.CopyTo(dc0);
+        // The cell states are read by the loop alone: give them back before the weight-gradient GEMMs, so the
+        // caller's dX buffer, rented next, can reuse them.
+        _cBuf?.Dispose();
+        _cBuf = null;
     }
 
     /// <summary>One backward step over all rows; <paramref name="packed"/> is W_hh (original GRU: its r, z rows; <paramref name="packedN"/> its n rows).</summary>
@@ -279,7 +308,7 @@ internal sealed partial class DirectionPass : IDisposable
 
     private void WeightGradientGemms(ReadOnlySpan<float> x, ReadOnlySpan<float> dPre, ReadOnlySpan<float> dHh, Span<float> dX)
     {
-        int rows = _t * _b, bh = _b * _h;
+        int rows = _t * _b;
         // Pre = X·W_ihᵀ + b_ih  →  dW_ih += dPreᵀ·X, db_ih += Σ_rows dPre, dX += dPre·W_ih
         Gemm.Multiply(Transpose.Yes, Transpose.No, _g, _i, rows, 1f, dPre, _g, x, _i, 1f, _wIh.EnsureGrad().Span, _i);
         using var biasSum = Tensor.Rent([_g]);
@@ -288,21 +317,39 @@ internal sealed partial class DirectionPass : IDisposable
         if (!dX.IsEmpty)
             Gemm.Multiply(Transpose.No, Transpose.No, rows, _i, _g, 1f, dPre, _g, _wIh.Value.Span, _i, 1f, dX, _i);
         // Recurrent side: dW_hh += dGhhᵀ·H_prev over every step; db_hh += Σ dGhh
-        ReadOnlySpan<float> hPrevBlock = _hBuf.Span.Slice((_reverse ? 1 : 0) * bh, _t * bh);
         Span<float> dWhh = _wHh.EnsureGrad().Span, dBhh = _bHh.EnsureGrad().Span;
         if (_cell == CellKind.GruOriginal)
         {
-            Gemm.Multiply(Transpose.Yes, Transpose.No, 2 * _h, _h, rows, 1f, dPre, _g, hPrevBlock, _h, 1f, dWhh, _h);
+            RecurrentWeightGradient(dPre, 2 * _h, dWhh);
             Gemm.Multiply(Transpose.Yes, Transpose.No, _h, _h, rows, 1f, dPre[(2 * _h)..], _g, _aux!.Span, _h, 1f, dWhh[(2 * _h * _h)..], _h);
             TensorPrimitives.Add(dBhh, biasSum.Span, dBhh);
         }
         else
         {
-            Gemm.Multiply(Transpose.Yes, Transpose.No, _g, _h, rows, 1f, dHh, _g, hPrevBlock, _h, 1f, dWhh, _h);
+            RecurrentWeightGradient(dHh, _g, dWhh);
             // RNN and LSTM add b_hh where they add b_ih, so its gradient is the same sum: one pass, not two.
             if (_cell == CellKind.Gru) ColumnSum(dHh, rows, _g, _g, dBhh);
             else TensorPrimitives.Add(dBhh, biasSum.Span, dBhh);
         }
+    }
+
+    /// <summary>
+    /// dW[0:m] += Σ_t dGᵀ_t·h_before(t) for the first <paramref name="m"/> gate rows (dG rows have stride G). Reverse:
+    /// the states before steps 0..T−1 are rows 1..T, one GEMM. Forward: rows 0..T−2 for steps 1..T−1, and the
+    /// initial state (row T) for step 0.
+    /// </summary>
+    private void RecurrentWeightGradient(ReadOnlySpan<float> dG, int m, Span<float> dW)
+    {
+        int bh = _b * _h, bg = _b * _g;
+        ReadOnlySpan<float> hBuf = HBuf;
+        if (_reverse)
+        {
+            Gemm.Multiply(Transpose.Yes, Transpose.No, m, _h, _t * _b, 1f, dG, _g, hBuf.Slice(bh, _t * bh), _h, 1f, dW, _h);
+            return;
+        }
+        if (_t > 1)
+            Gemm.Multiply(Transpose.Yes, Transpose.No, m, _h, (_t - 1) * _b, 1f, dG[bg..], _g, hBuf[..((_t - 1) * bh)], _h, 1f, dW, _h);
+        Gemm.Multiply(Transpose.Yes, Transpose.No, m, _h, _b, 1f, dG[..bg], _g, hBuf.Slice(_t * bh, bh), _h, 1f, dW, _h);
     }
 
     /// <summary>dst[j] += Σ_r src[r·stride + j] for j &lt; width.</summary>
@@ -314,7 +361,7 @@ internal sealed partial class DirectionPass : IDisposable
     public void Dispose()
     {
         _act.Dispose();
-        _hBuf.Dispose();
+        _hOwned?.Dispose();
         _cBuf?.Dispose();
         _aux?.Dispose();
         _dHhT?.Dispose();

@@ -23,11 +23,13 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
     private readonly List<DirectionPass> _passes = new();
     private readonly List<Tensor> _layerInputs = new(); // input of layer k ≥ 1 (after dropout), time-major
     private readonly List<Tensor> _masks = new();       // dropout mask (already scaled) for layer k ≥ 1's input
+    private readonly List<bool> _layerOutHoldsStates = new(); // layer k's output (k < L−1) is its pass's hidden-state storage
     private readonly float _weightDrop;
     private readonly List<DroppedWeight?> _dropped = new(); // per pass k: the weight-dropped W_hh, or null
     private Tensor? _timeMajorInput;
     private Variable? _output, _hN, _cN;
     private HiddenGradientCapture? _capture;
+    private bool _backwardDone;
 
     private RecurrentRun(RecurrentLayer layer, Tape tape, Variable input, RecurrentState? initial, int t, int b, bool singleStep, bool[] active, Rng? rng)
     {
@@ -88,7 +90,11 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
         bool needsGrad = _tape.NeedsGrad(inputs.ToArray());
         int ld = _l * _d, dh = _d * _h;
         int[] outShape = _singleStep ? [_b, dh] : _o.BatchFirst ? [_b, _t, dh] : [_t, _b, dh];
-        _output = _tape.Result(outShape, needsGrad, clear: false);
+        // A one-direction stack with nothing masked keeps each layer's hidden states in that layer's output
+        // (DirectionPass), so the output storage gets room for the initial state too.
+        bool statesInOutput = _d == 1 && Array.TrueForAll(_active, a => a);
+        int stateCapacity = statesInOutput ? (_t + 1) * _b * _h : 0;
+        _output = _tape.Result(outShape, needsGrad, clear: false, stateCapacity);
         _hN = _tape.Result([ld, _b, _h], needsGrad, clear: false);
         if (_o.Cell == CellKind.Lstm) _cN = _tape.Result([ld, _b, _h], needsGrad, clear: false);
 
@@ -99,13 +105,16 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
             SwapBatchTime(x0, _timeMajorInput.Span, _b, _t, _o.InputSize);
             x0 = _timeMajorInput.Span;
         }
-        using var topOut = _o.BatchFirst && !_singleStep ? Tensor.Rent([_t, _b, dh], clear: false) : null;
+        using var topOut = _o.BatchFirst && !_singleStep ? Tensor.Rent([_t, _b, dh], clear: false, stateCapacity) : null;
         using var zeros = _initial is null ? Tensor.Rent([_b * _h]) : null;
         Tensor? below = null;
         for (int layer = 0; layer < _l; layer++)
         {
             bool top = layer == _l - 1;
-            Tensor layerOut = top ? topOut ?? _output.Value : Tensor.Rent([_t, _b, dh], clear: false);
+            // Below the top, dropout rewrites the output in place, so it can hold the states only without dropout.
+            bool sharesStates = statesInOutput && (top || _dropout == 0f);
+            Tensor layerOut = top ? topOut ?? _output.Value : Tensor.Rent([_t, _b, dh], clear: false, sharesStates ? stateCapacity : 0);
+            if (!top) _layerOutHoldsStates.Add(sharesStates);
             ReadOnlySpan<float> layerIn = layer == 0 ? x0 : _layerInputs[layer - 1].Span;
             int inSize = layer == 0 ? _o.InputSize : dh;
             for (int dir = 0; dir < _d; dir++)
@@ -113,7 +122,8 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                 DroppedWeight? dropped = _weightDrop > 0f ? DroppedWeight.Draw(_layer.WeightHh(layer, dir), _weightDrop, _rng!) : null;
                 _dropped.Add(dropped);
                 var pass = new DirectionPass(_o.Cell, _t, _b, inSize, _h, dir == 1, _active,
-                    _layer.WeightIh(layer, dir), dropped?.Weight ?? _layer.WeightHh(layer, dir), _layer.BiasIh(layer, dir), _layer.BiasHh(layer, dir));
+                    _layer.WeightIh(layer, dir), dropped?.Weight ?? _layer.WeightHh(layer, dir), _layer.BiasIh(layer, dir), _layer.BiasHh(layer, dir),
+                    sharesStates ? layerOut.Storage : null);
                 _passes.Add(pass);
                 pass.Project(layerIn);
             }
@@ -167,6 +177,12 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
     public override void Backward()
     {
         if (_output!.Grad is null && _hN!.Grad is null && _cN?.Grad is null) return; // nothing reached the loss
+        // BPTT writes the gate gradients over the saved activations and frees each layer's storage once it is
+        // done, so a second backward pass through the same forward pass has nothing to read (PyTorch refuses
+        // it too, unless the graph was retained).
+        if (_backwardDone)
+            throw new InvalidOperationException("Recurrent layer: backward already ran through this forward pass, which used up its saved activations. Run the forward pass again before another backward pass.");
+        _backwardDone = true;
         int dh = _d * _h, bh = _b * _h, ld = _l * _d;
         Tensor? dOutUser = _output.Grad;
         using var dTop = dOutUser is not null && _o.BatchFirst && !_singleStep ? Tensor.Rent([_t, _b, dh], clear: false) : null;
@@ -181,10 +197,9 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
         {
             for (int layer = _l - 1; layer >= 0; layer--)
             {
-                bool bottom = layer == 0;
+                bool bottom = layer == 0, top = layer == _l - 1;
                 int inSize = bottom ? _o.InputSize : dh;
                 bool wantsDx = !bottom || _input.RequiresGrad;
-                Tensor? dIn = wantsDx ? Tensor.Rent([_t, _b, inSize]) : null;
                 ReadOnlySpan<float> layerIn = !bottom ? _layerInputs[layer - 1].Span : _timeMajorInput is not null ? _timeMajorInput.Span : _input.Value.Span;
                 // The time loops (side by side when the directions get a core each), then in direction order the
                 // weight-gradient GEMMs, which all add into dIn.
@@ -201,16 +216,28 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                 }
                 if (DirectionsSideBySide && capture is null) Parallelism.For(new DirectionJob(Loop), _d);
                 else for (int dir = 0; dir < _d; dir++) Loop(dir);
+                // Rented after the loops, which gave back the cell states, so it can take their storage.
+                Tensor? dIn = wantsDx ? Tensor.Rent([_t, _b, inSize]) : null;
                 for (int dir = 0; dir < _d; dir++)
                 {
                     int k = layer * _d + dir;
                     _passes[k].AccumulateWeightGradients(layerIn, dIn is null ? default : dIn.Span);
                     _dropped[k]?.AccumulateGradient();
+                    // This layer's activations are spent: the layers below can use their storage.
+                    _passes[k].Dispose();
                 }
                 dBelow?.Dispose();
                 dBelow = dIn;
                 // layer input = dropout(output below): its gradient passes through the same mask.
                 if (!bottom && _masks.Count > 0) TensorPrimitives.Multiply(dIn!.Span, _masks[layer - 1].Span, dIn.Span);
+                if (!bottom)
+                {
+                    // The input of this layer is the output of the one below; when that output holds the lower
+                    // pass's hidden states, it lives until that pass is done.
+                    if (!_layerOutHoldsStates[layer - 1]) _layerInputs[layer - 1].Dispose();
+                    if (_masks.Count > 0) _masks[layer - 1].Dispose();
+                }
+                if (!top && _layerOutHoldsStates[layer]) _layerInputs[layer].Dispose();
                 if (dIn is not null) dOut = dIn;
             }
             if (_input.RequiresGrad)
