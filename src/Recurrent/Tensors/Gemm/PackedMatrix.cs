@@ -14,6 +14,7 @@ public sealed unsafe class PackedMatrix : IDisposable
     // every pass raises its threshold for serving large blocks from mapped pages, after which they come from
     // its heap, which grows with fragmentation (+60 MB over a few training steps of a 2×512 LSTM).
     private const int MaxFreeBuffers = 8;
+    private const long MaxKeptFloats = 1L << 26; // 256 MB
     private static readonly object FreeLock = new();
     private static readonly List<(nint Data, long Capacity)> FreeBuffers = new();
 
@@ -66,20 +67,30 @@ public sealed unsafe class PackedMatrix : IDisposable
         return (float*)NativeMemory.AlignedAlloc((nuint)(needed * sizeof(float)), 64);
     }
 
-    /// <summary>Keeps a buffer for a later Pack, or frees it when enough are kept (the smallest goes first).</summary>
+    /// <summary>
+    /// Keeps a buffer for a later Pack. Beyond eight buffers or 256 MB in all, the smallest kept ones are freed
+    /// (the one just given back stays if it is the only one).
+    /// </summary>
     private static void GiveBack(float* data, long capacity)
     {
+        Span<nint> release = stackalloc nint[MaxFreeBuffers + 1];
+        int released = 0;
         lock (FreeLock)
         {
             FreeBuffers.Add(((nint)data, capacity));
-            if (FreeBuffers.Count <= MaxFreeBuffers) return;
-            int smallest = 0;
-            for (int i = 1; i < FreeBuffers.Count; i++)
-                if (FreeBuffers[i].Capacity < FreeBuffers[smallest].Capacity) smallest = i;
-            data = (float*)FreeBuffers[smallest].Data;
-            FreeBuffers.RemoveAt(smallest);
+            long kept = 0;
+            foreach (var b in FreeBuffers) kept += b.Capacity;
+            while (FreeBuffers.Count > 1 && (FreeBuffers.Count > MaxFreeBuffers || kept > MaxKeptFloats))
+            {
+                int smallest = 0;
+                for (int i = 1; i < FreeBuffers.Count; i++)
+                    if (FreeBuffers[i].Capacity < FreeBuffers[smallest].Capacity) smallest = i;
+                kept -= FreeBuffers[smallest].Capacity;
+                release[released++] = FreeBuffers[smallest].Data;
+                FreeBuffers.RemoveAt(smallest);
+            }
         }
-        NativeMemory.AlignedFree(data);
+        foreach (nint p in release[..released]) NativeMemory.AlignedFree((void*)p);
     }
 
     /// <summary>Buffers kept for reuse (for tests).</summary>
