@@ -94,7 +94,8 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
         // (DirectionPass), so the output storage gets room for the initial state too.
         bool statesInOutput = _d == 1 && Array.TrueForAll(_active, a => a);
         int stateCapacity = statesInOutput ? (_t + 1) * _b * _h : 0;
-        _output = _tape.Result(outShape, needsGrad, clear: false, stateCapacity);
+        bool batchFirstSequence = _o.BatchFirst && !_singleStep; // the top layer then writes a time-major copy first
+        _output = _tape.Result(outShape, needsGrad, clear: false, batchFirstSequence ? 0 : stateCapacity);
         _hN = _tape.Result([ld, _b, _h], needsGrad, clear: false);
         if (_o.Cell == CellKind.Lstm) _cN = _tape.Result([ld, _b, _h], needsGrad, clear: false);
 
@@ -105,7 +106,7 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
             SwapBatchTime(x0, _timeMajorInput.Span, _b, _t, _o.InputSize);
             x0 = _timeMajorInput.Span;
         }
-        using var topOut = _o.BatchFirst && !_singleStep ? Tensor.Rent([_t, _b, dh], clear: false, stateCapacity) : null;
+        using var topOut = batchFirstSequence ? Tensor.Rent([_t, _b, dh], clear: false, stateCapacity) : null;
         using var zeros = _initial is null ? Tensor.Rent([_b * _h]) : null;
         Tensor? below = null;
         for (int layer = 0; layer < _l; layer++)
