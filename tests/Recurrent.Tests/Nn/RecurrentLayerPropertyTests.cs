@@ -170,6 +170,21 @@ public sealed class RecurrentLayerPropertyTests
         return rows;
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ZeroSteps_FinalStateIsTheInitialState(bool bidirectional)
+    {
+        RecurrentLayer layer = Layer(CellKind.Lstm, bidirectional: bidirectional);
+        int ld = 2 * (bidirectional ? 2 : 1);
+        Tensor h0 = Random(17, ld, 3, 7), c0 = Random(18, ld, 3, 7);
+        using var tape = new Tape();
+        RecurrentResult r = layer.Forward(tape, Tape.Constant(Tensor.Zeros(0, 3, 5)), new RecurrentState(Tape.Constant(h0), Tape.Constant(c0)));
+        Assert.Equal(0, r.Output.Value.Length);
+        TestData.AssertBitIdentical(h0.Span, r.Final.H.Value.Span);
+        TestData.AssertBitIdentical(c0.Span, r.Final.C!.Value.Span);
+    }
+
     [Fact]
     public void Backward_SecondPassThroughTheSameForward_IsRefusedWithAClearMessage()
     {

@@ -65,7 +65,7 @@ internal sealed partial class DirectionPass : IDisposable
 
     private int PrevRow(int t) => _reverse ? t + 1 : t == 0 ? _t : t - 1;
     private int NextRow(int t) => t;
-    private int FinalRow => _reverse ? 0 : _t - 1;
+    private int FinalRow => _t == 0 ? InitialRow : _reverse ? 0 : _t - 1; // no steps: the initial state
     private int InitialRow => _t;
 
     /// <summary>The hidden states [T+1, B, H]: row t after step t, row T the initial state.</summary>
