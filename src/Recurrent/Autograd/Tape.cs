@@ -119,7 +119,8 @@ public sealed class Tape : IDisposable
     /// <summary>
     /// Back-propagates from a scalar <paramref name="loss"/>: d loss/d loss = 1, then every node in reverse
     /// order. Leaf gradients (parameters, inputs) accumulate across calls; intermediate gradients are
-    /// recomputed from zero each call, so calling Backward twice doubles the leaf gradients. As in PyTorch,
+    /// recomputed from zero each call, so calling Backward twice doubles the leaf gradients (not through a recurrent
+    /// layer, whose backward uses up the activations it saved and refuses a second pass). As in PyTorch,
     /// intermediate results do not keep their gradients: each is released once the node that made it has run.
     /// </summary>
     /// <exception cref="ArgumentException">The loss is not a single element or does not require a gradient.</exception>
