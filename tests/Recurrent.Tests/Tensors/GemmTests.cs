@@ -216,4 +216,32 @@ public sealed class GemmTests
         foreach (var p in matrices) p.Dispose();
         Assert.InRange(PackedMatrix.KeptBuffers, 1, 8);
     }
+
+    [Theory]
+    [InlineData(64, 2048, 512)]
+    [InlineData(7, 45, 300)]
+    [InlineData(800, 520, 2400)]
+    [InlineData(5, 3, 0)]
+    public void Gemm_AddRowBias_IsBitIdenticalToFillingCWithTheBiasFirst(int m, int n, int k)
+    {
+        foreach (var ta in Both)
+            foreach (var tb in Both)
+            {
+                float[] a = TestData.Uniform(m * k, 41), b = TestData.Uniform(k * n, 42), bias = TestData.Uniform(n, 43);
+                int lda = ta == Transpose.Yes ? m : k, ldb = tb == Transpose.Yes ? k : n;
+                float[] expected = new float[m * n];
+                for (int r = 0; r < m; r++) bias.CopyTo(expected.AsSpan(r * n, n));
+                Gemm.Multiply(ta, tb, m, n, k, 0.5f, a, Math.Max(1, lda), b, Math.Max(1, ldb), 1f, expected, n);
+                float[] actual = TestData.Uniform(m * n, 44); // stale contents must not matter
+                Gemm.MultiplyAddRowBias(ta, tb, m, n, k, 0.5f, a, Math.Max(1, lda), b, Math.Max(1, ldb), bias, actual, n);
+                TestData.AssertBitIdentical(expected, actual, $"{ta}{tb}:");
+            }
+    }
+
+    [Fact]
+    public void Gemm_AddRowBias_ShortBias_IsRejected()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Gemm.MultiplyAddRowBias(Transpose.No, Transpose.No, 2, 3, 4, 1f, new float[8], 4, new float[12], 3, new float[2], new float[6], 3));
+        Assert.Contains("bias", e.Message);
+    }
 }

@@ -88,12 +88,11 @@ internal sealed partial class DirectionPass : IDisposable
     {
         int rows = _t * _b;
         Span<float> act = _act.Span;
-        // The bias rows first, then the GEMM accumulates onto them.
+        // The GEMM starts each row from the bias.
         using var bias = Tensor.Rent([_g], clear: false);
         if (AddsHiddenBiasUpFront) TensorPrimitives.Add(_bIh.Value.Span, _bHh.Value.Span, bias.Span);
         else _bIh.Value.Span.CopyTo(bias.Span);
-        for (int r = 0; r < rows; r++) bias.Span.CopyTo(act.Slice(r * _g, _g));
-        Gemm.Multiply(Transpose.No, Transpose.Yes, rows, _g, _i, 1f, x, _i, _wIh.Value.Span, _i, 1f, act, _g);
+        Gemm.MultiplyAddRowBias(Transpose.No, Transpose.Yes, rows, _g, _i, 1f, x, _i, _wIh.Value.Span, _i, bias.Span, act, _g);
     }
 
     /// <summary>The time loop of <see cref="Forward"/>, after <see cref="Project"/>.</summary>

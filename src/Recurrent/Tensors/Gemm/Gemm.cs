@@ -65,6 +65,21 @@ public static class Gemm
     }
 
     /// <summary>
+    /// C[M×N] = α·op(A)·op(B) + 1·bias, the bias [N] added to every row and C's contents ignored. Gives the bits of
+    /// copying the bias into each row of C and then calling <see cref="Multiply(Transpose, Transpose, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>
+    /// with β = 1, without that separate pass over C (the bias is written into each tile just before its first product).
+    /// </summary>
+    /// <exception cref="ArgumentException">A size or stride is negative, or a span (the bias: N elements) is too short.</exception>
+    public static void MultiplyAddRowBias(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, ReadOnlySpan<float> bias, Span<float> c, int ldc)
+    {
+        Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (bias.Length < n) throw new ArgumentException($"Gemm: the bias has {bias.Length} elements; C has {n} columns.", nameof(bias));
+        if (m == 0 || n == 0) return;
+        GemmDriver.RunWithRowBias(Resolve(Kernel), transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, a, lda, b, ldb, bias[..n], c, ldc);
+    }
+
+    /// <summary>
     /// C[M×N] = α·op(A)·B + β·C with B packed beforehand (<see cref="PackedMatrix"/>); bit-identical to the
     /// unpacked call with the same operands.
     /// </summary>

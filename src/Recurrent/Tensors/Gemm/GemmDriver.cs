@@ -26,19 +26,28 @@ internal static unsafe class GemmDriver
 
     public static void Run(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc) =>
-        Run(kernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, null, beta, c, ldc);
+        Run(kernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, null, beta, c, ldc, default);
+
+    /// <summary>C = α·op(A)·op(B) + 1·bias in every row: the bits of filling each row of C with the bias and then running with β = 1.</summary>
+    public static void RunWithRowBias(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, ReadOnlySpan<float> bias, Span<float> c, int ldc) =>
+        Run(kernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, null, 1f, c, ldc, bias);
 
     /// <summary>As above with op(B) already packed.</summary>
     public static void Run(GemmKernel kernel, bool transA, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, PackedMatrix packed, float beta, Span<float> c, int ldc) =>
-        Run(kernel, transA, false, m, n, k, alpha, a, lda, default, 0, packed, beta, c, ldc);
+        Run(kernel, transA, false, m, n, k, alpha, a, lda, default, 0, packed, beta, c, ldc, default);
 
     private static void Run(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, PackedMatrix? packed, float beta, Span<float> c, int ldc)
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, PackedMatrix? packed, float beta, Span<float> c, int ldc,
+        ReadOnlySpan<float> rowBias)
     {
+        bool hasBias = !rowBias.IsEmpty;
         if (k == 0 || alpha == 0f)
         {
-            ScaleC(m, n, beta, c, ldc);
+            if (hasBias)
+                for (int i = 0; i < m; i++) rowBias[..n].CopyTo(c.Slice(i * ldc, n));
+            else ScaleC(m, n, beta, c, ldc);
             return;
         }
         int mc = Math.Min(MC, RoundUp(m, MR));
@@ -47,9 +56,10 @@ internal static unsafe class GemmDriver
         fixed (float* pa = a)
         fixed (float* pb = b)
         fixed (float* pc = c)
+        fixed (float* pBias = rowBias)
         {
             TileJob job = _job ??= new TileJob();
-            job.Set(kernel, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, mc, nc, tilesN);
+            job.Set(kernel, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, mc, nc, tilesN, hasBias ? pBias : null);
             if (packed is null && tilesM >= 3)
             {
                 // Several row tiles would each pack the same B: pack it once, in parallel, and share it. It is
@@ -133,7 +143,7 @@ internal static unsafe class GemmDriver
         private bool _transA, _transB;
         private int _m, _n, _k, _lda, _ldb, _ldc, _mc, _nc, _tilesN;
         private float _alpha, _beta;
-        private float* _a, _b, _c, _prepacked;
+        private float* _a, _b, _c, _prepacked, _bias;
         private int _paddedN, _k0, _k1;
 
         /// <summary>Runs the K rows [k0, k1); <paramref name="prepacked"/> (if not null) holds them packed, from row k0.</summary>
@@ -145,8 +155,9 @@ internal static unsafe class GemmDriver
         }
 
         public void Set(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
-            float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int mc, int nc, int tilesN)
+            float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int mc, int nc, int tilesN, float* bias)
         {
+            _bias = bias;
             (_kernel, _transA, _transB, _m, _n, _k, _alpha, _beta) = (kernel, transA, transB, m, n, k, alpha, beta);
             (_lda, _ldb, _ldc, _mc, _nc, _tilesN) = (lda, ldb, ldc, mc, nc, tilesN);
             _a = a;
@@ -160,6 +171,7 @@ internal static unsafe class GemmDriver
             _b = null;
             _c = null;
             _prepacked = null;
+            _bias = null;
         }
 
         public void Execute(int index)
@@ -184,6 +196,10 @@ internal static unsafe class GemmDriver
                     {
                         int mr = Math.Min(MR, mt - ir);
                         float* cTile = _c + (long)(i0 + ir) * _ldc + j0 + jr;
+                        // The bias goes into the C micro-tile just before its first product, while it is in L1,
+                        // instead of a pass of its own over all of C beforehand.
+                        if (p0 == 0 && _bias != null)
+                            for (int r = 0; r < mr; r++) new ReadOnlySpan<float>(_bias + j0 + jr, nr).CopyTo(new Span<float>(cTile + (long)r * _ldc, nr));
                         float* aPanel = packA + ir * kc;
                         if (mr == MR && nr == NR) Invoke(_kernel, kc, aPanel, bPanel, cTile, _ldc, _alpha, beta);
                         else EdgeTile(_kernel, kc, aPanel, bPanel, cTile, _ldc, mr, nr, _alpha, beta);
