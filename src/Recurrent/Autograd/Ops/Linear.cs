@@ -40,9 +40,11 @@ public static class LinearOps
         Variable y = tape.Result(shape, tape.NeedsGrad([x, weight, bias]), clear: false);
         Span<float> ys = y.Value.Span;
         if (bias is not null)
-            for (int r = 0; r < rows; r++) bias.Value.Span.CopyTo(ys.Slice(r * outFeatures, outFeatures));
-        Gemm.Multiply(Transpose.No, Transpose.Yes, rows, outFeatures, inFeatures, 1f,
-            x.Value.Span, inFeatures, weight.Value.Span, inFeatures, bias is null ? 0f : 1f, ys, outFeatures);
+            Gemm.MultiplyAddRowBias(Transpose.No, Transpose.Yes, rows, outFeatures, inFeatures, 1f,
+                x.Value.Span, inFeatures, weight.Value.Span, inFeatures, bias.Value.Span, ys, outFeatures);
+        else
+            Gemm.Multiply(Transpose.No, Transpose.Yes, rows, outFeatures, inFeatures, 1f,
+                x.Value.Span, inFeatures, weight.Value.Span, inFeatures, 0f, ys, outFeatures);
         if (y.RequiresGrad) tape.Record(new LinearNode(x, weight, bias, y, rows, inFeatures, outFeatures));
         return y;
     }
