@@ -66,12 +66,7 @@ public sealed class Tape : IDisposable
     /// A new intermediate result of the given shape in pooled storage, owned by the tape until
     /// <see cref="Reset"/>. <paramref name="clear"/> zero-fills it (otherwise its contents are stale).
     /// </summary>
-    public Variable Result(int[] shape, bool requiresGrad, bool clear = true)
-    {
-        var result = new TapeResult(Tensor.Rent(shape, clear), requiresGrad && IsRecording);
-        _results.Add(result);
-        return result;
-    }
+    public Variable Result(int[] shape, bool requiresGrad, bool clear = true) => Result(shape, requiresGrad, clear, minCapacity: 0);
 
     /// <summary>As <see cref="Result(int[], bool, bool)"/>, with storage for at least <paramref name="minCapacity"/> floats.</summary>
     internal Variable Result(int[] shape, bool requiresGrad, bool clear, int minCapacity)

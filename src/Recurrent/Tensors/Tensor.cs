@@ -66,13 +66,7 @@ public sealed class Tensor : IDisposable
     /// <summary>A tensor whose storage is rented from <see cref="TensorPool.Shared"/>; dispose it to return the storage.</summary>
     /// <param name="shape">The shape.</param>
     /// <param name="clear">Zero the elements (rented storage holds stale values otherwise).</param>
-    public static Tensor Rent(int[] shape, bool clear = true)
-    {
-        int length = CheckedLength(shape);
-        float[] data = TensorPool.Shared.Rent(length);
-        if (clear) data.AsSpan(0, length).Clear();
-        return new Tensor(data, (int[])shape.Clone(), pooled: true);
-    }
+    public static Tensor Rent(int[] shape, bool clear = true) => Rent(shape, clear, minCapacity: 0);
 
     /// <summary>As <see cref="Rent(int[], bool)"/>, with storage for at least <paramref name="minCapacity"/> floats (only the shape's are cleared).</summary>
     internal static Tensor Rent(int[] shape, bool clear, int minCapacity)

@@ -102,7 +102,7 @@ internal sealed partial class DirectionPass
                     CellKernels.GruOriginalOutput(gates, scratch.Slice(2 * bh + b0 * h, n * h), hPrev, hNext, active, h);
                     break;
             }
-            if (p._hIsOutput) return; // hNext is the output row itself
+            if (p.HIsOutput) return; // hNext is the output row itself
             Span<float> output = _output!.Span;
             for (int r = 0; r < n; r++)
             {

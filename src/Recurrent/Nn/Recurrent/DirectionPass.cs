@@ -28,7 +28,6 @@ internal sealed partial class DirectionPass : IDisposable
     private readonly Tensor _act;             // [T, B, G] gate activations; gate gradients after backward
     private readonly float[] _hStorage;       // hBuf [T+1, B, H]: the caller's output storage, or _hOwned's
     private readonly Tensor? _hOwned;         // hBuf when this pass owns it
-    private readonly bool _hIsOutput;         // rows 0..T−1 of hBuf are the caller's output
     private Tensor? _cBuf;                    // [T+1, B, H] LSTM; released when the backward loop is done
     private readonly Tensor? _aux;            // [T, B, H] GRU hn, original GRU r⊙h
     private Tensor? _dHhT;                    // [T·B, G] GRU: gradients of the recurrent pre-activations, between the backward loop and the weight gradients
@@ -51,7 +50,6 @@ internal sealed partial class DirectionPass : IDisposable
             if (outputStorage.Length < (long)(t + 1) * b * h)
                 throw new ArgumentException($"DirectionPass: the output storage holds {outputStorage.Length} floats; the hidden states need {(long)(t + 1) * b * h}.", nameof(outputStorage));
             _hStorage = outputStorage;
-            _hIsOutput = true;
         }
         else
         {
@@ -67,6 +65,9 @@ internal sealed partial class DirectionPass : IDisposable
     private int NextRow(int t) => t;
     private int FinalRow => _t == 0 ? InitialRow : _reverse ? 0 : _t - 1; // no steps: the initial state
     private int InitialRow => _t;
+
+    /// <summary>Rows 0..T−1 of hBuf are the caller's output (the pass was given the output's storage).</summary>
+    private bool HIsOutput => _hOwned is null;
 
     /// <summary>The hidden states [T+1, B, H]: row t after step t, row T the initial state.</summary>
     private Span<float> HBuf => _hStorage.AsSpan(0, (_t + 1) * _b * _h);

@@ -23,7 +23,7 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
     private readonly List<DirectionPass> _passes = new();
     private readonly List<Tensor> _layerInputs = new(); // input of layer k ≥ 1 (after dropout), time-major
     private readonly List<Tensor> _masks = new();       // dropout mask (already scaled) for layer k ≥ 1's input
-    private readonly List<bool> _layerOutHoldsStates = new(); // layer k's output (k < L−1) is its pass's hidden-state storage
+    private bool _lowerOutputsHoldStates;               // the outputs of layers below the top hold their passes' hidden states
     private readonly float _weightDrop;
     private readonly List<DroppedWeight?> _dropped = new(); // per pass k: the weight-dropped W_hh, or null
     private Tensor? _timeMajorInput;
@@ -94,6 +94,8 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
         // (DirectionPass), so the output storage gets room for the initial state too.
         bool statesInOutput = _d == 1 && Array.TrueForAll(_active, a => a);
         int stateCapacity = statesInOutput ? (_t + 1) * _b * _h : 0;
+        // Below the top, dropout rewrites a layer's output in place, so it can hold the states only without dropout.
+        _lowerOutputsHoldStates = statesInOutput && _dropout == 0f;
         bool batchFirstSequence = _o.BatchFirst && !_singleStep; // the top layer then writes a time-major copy first
         _output = _tape.Result(outShape, needsGrad, clear: false, batchFirstSequence ? 0 : stateCapacity);
         _hN = _tape.Result([ld, _b, _h], needsGrad, clear: false);
@@ -112,10 +114,8 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
         for (int layer = 0; layer < _l; layer++)
         {
             bool top = layer == _l - 1;
-            // Below the top, dropout rewrites the output in place, so it can hold the states only without dropout.
-            bool sharesStates = statesInOutput && (top || _dropout == 0f);
+            bool sharesStates = top ? statesInOutput : _lowerOutputsHoldStates;
             Tensor layerOut = top ? topOut ?? _output.Value : Tensor.Rent([_t, _b, dh], clear: false, sharesStates ? stateCapacity : 0);
-            if (!top) _layerOutHoldsStates.Add(sharesStates);
             ReadOnlySpan<float> layerIn = layer == 0 ? x0 : _layerInputs[layer - 1].Span;
             int inSize = layer == 0 ? _o.InputSize : dh;
             for (int dir = 0; dir < _d; dir++)
@@ -235,10 +235,10 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                 {
                     // The input of this layer is the output of the one below; when that output holds the lower
                     // pass's hidden states, it lives until that pass is done.
-                    if (!_layerOutHoldsStates[layer - 1]) _layerInputs[layer - 1].Dispose();
+                    if (!_lowerOutputsHoldStates) _layerInputs[layer - 1].Dispose();
                     if (_masks.Count > 0) _masks[layer - 1].Dispose();
                 }
-                if (!top && _layerOutHoldsStates[layer]) _layerInputs[layer].Dispose();
+                if (!top && _lowerOutputsHoldStates) _layerInputs[layer].Dispose();
                 if (dIn is not null) dOut = dIn;
             }
             if (_input.RequiresGrad)

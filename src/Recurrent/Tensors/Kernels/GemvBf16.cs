@@ -165,6 +165,18 @@ public static unsafe class GemvBf16
             a3 = Vector512.FusedMultiplyAdd((lo << 16).AsSingle(), xLo, a3);
             a3 = Vector512.FusedMultiplyAdd((hi << 16).AsSingle(), xHi, a3);
         }
+        Finish4(a0, a1, a2, a3, w, k, j, x, y, accumulate);
+    }
+
+    /// <summary>
+    /// The end of four rows' dot products, for either layout: the lane sums, the columns from <paramref name="j"/> on
+    /// (after the last full block, stored in order in both), then y[0..4) (+)= the four sums.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish4(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3,
+        ushort* w, int k, int j, float* x, float* y, bool accumulate)
+    {
+        ushort* w1 = w + k, w2 = w1 + k, w3 = w2 + k;
         float s0 = Vector512.Sum(a0), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
         for (; j < k; j++)
         {
@@ -226,17 +238,7 @@ public static unsafe class GemvBf16
             a2 = Vector512.FusedMultiplyAdd((r2 & high).AsSingle(), xHi, a2);
             a3 = Vector512.FusedMultiplyAdd((r3 & high).AsSingle(), xHi, a3);
         }
-        float s0 = Vector512.Sum(a0), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
-        for (; j < k; j++)
-        {
-            float xj = x[j];
-            s0 += ToSingle(w[j]) * xj;
-            s1 += ToSingle(w1[j]) * xj;
-            s2 += ToSingle(w2[j]) * xj;
-            s3 += ToSingle(w3[j]) * xj;
-        }
-        if (accumulate) { s0 += y[0]; s1 += y[1]; s2 += y[2]; s3 += y[3]; }
-        (y[0], y[1], y[2], y[3]) = (s0, s1, s2, s3);
+        Finish4(a0, a1, a2, a3, w, k, j, x, y, accumulate);
     }
 
     /// <summary>One row of the packed layout, in any vector width (or none).</summary>
