@@ -147,24 +147,27 @@ public static unsafe class GemvBf16
     private static void Dot4(ushort* w, int k, float* x, float* y, bool accumulate)
     {
         ushort* w1 = w + k, w2 = w1 + k, w3 = w2 + k;
+        // Two accumulators per row, as in PackedDot4.
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
         int j = 0;
         for (; j + 32 <= k; j += 32)
         {
             Vector512<float> xLo = Vector512.Load(x + j), xHi = Vector512.Load(x + j + 16);
             var (lo, hi) = Vector512.Widen(Vector512.Load(w + j));
             a0 = Vector512.FusedMultiplyAdd((lo << 16).AsSingle(), xLo, a0);
-            a0 = Vector512.FusedMultiplyAdd((hi << 16).AsSingle(), xHi, a0);
+            b0 = Vector512.FusedMultiplyAdd((hi << 16).AsSingle(), xHi, b0);
             (lo, hi) = Vector512.Widen(Vector512.Load(w1 + j));
             a1 = Vector512.FusedMultiplyAdd((lo << 16).AsSingle(), xLo, a1);
-            a1 = Vector512.FusedMultiplyAdd((hi << 16).AsSingle(), xHi, a1);
+            b1 = Vector512.FusedMultiplyAdd((hi << 16).AsSingle(), xHi, b1);
             (lo, hi) = Vector512.Widen(Vector512.Load(w2 + j));
             a2 = Vector512.FusedMultiplyAdd((lo << 16).AsSingle(), xLo, a2);
-            a2 = Vector512.FusedMultiplyAdd((hi << 16).AsSingle(), xHi, a2);
+            b2 = Vector512.FusedMultiplyAdd((hi << 16).AsSingle(), xHi, b2);
             (lo, hi) = Vector512.Widen(Vector512.Load(w3 + j));
             a3 = Vector512.FusedMultiplyAdd((lo << 16).AsSingle(), xLo, a3);
-            a3 = Vector512.FusedMultiplyAdd((hi << 16).AsSingle(), xHi, a3);
+            b3 = Vector512.FusedMultiplyAdd((hi << 16).AsSingle(), xHi, b3);
         }
+        (a0, a1, a2, a3) = (a0 + b0, a1 + b1, a2 + b2, a3 + b3);
         Finish4(a0, a1, a2, a3, w, k, j, x, y, accumulate);
     }
 
@@ -221,7 +224,9 @@ public static unsafe class GemvBf16
     private static void PackedDot4(ushort* w, int k, float* x, float* y, bool accumulate)
     {
         ushort* w1 = w + k, w2 = w1 + k, w3 = w2 + k;
+        // Two accumulators per row (low and high halves), so each FMA chain carries one product per block.
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
         Vector512<uint> high = Vector512.Create(0xFFFF0000u);
         int j = 0;
         for (; j + 32 <= k; j += 32)
@@ -233,11 +238,12 @@ public static unsafe class GemvBf16
             a1 = Vector512.FusedMultiplyAdd((r1 << 16).AsSingle(), xLo, a1);
             a2 = Vector512.FusedMultiplyAdd((r2 << 16).AsSingle(), xLo, a2);
             a3 = Vector512.FusedMultiplyAdd((r3 << 16).AsSingle(), xLo, a3);
-            a0 = Vector512.FusedMultiplyAdd((r0 & high).AsSingle(), xHi, a0);
-            a1 = Vector512.FusedMultiplyAdd((r1 & high).AsSingle(), xHi, a1);
-            a2 = Vector512.FusedMultiplyAdd((r2 & high).AsSingle(), xHi, a2);
-            a3 = Vector512.FusedMultiplyAdd((r3 & high).AsSingle(), xHi, a3);
+            b0 = Vector512.FusedMultiplyAdd((r0 & high).AsSingle(), xHi, b0);
+            b1 = Vector512.FusedMultiplyAdd((r1 & high).AsSingle(), xHi, b1);
+            b2 = Vector512.FusedMultiplyAdd((r2 & high).AsSingle(), xHi, b2);
+            b3 = Vector512.FusedMultiplyAdd((r3 & high).AsSingle(), xHi, b3);
         }
+        (a0, a1, a2, a3) = (a0 + b0, a1 + b1, a2 + b2, a3 + b3);
         Finish4(a0, a1, a2, a3, w, k, j, x, y, accumulate);
     }
 
