@@ -98,8 +98,7 @@ public sealed class BenchModel
 
     private Variable Logits()
     {
-        Variable x = _embedding.Forward(_tape, _inputs, _c.Seq, _c.Batch);
-        RecurrentResult r = _rnn.Forward(_tape, x);
+        RecurrentResult r = _rnn.Forward(_tape, _embedding.Weight, _inputs, _c.Seq, _c.Batch);
         if (_c.Classes is null)
             return _head.Forward(_tape, _tape.View(r.Output, _c.Seq * _c.Batch, r.Output.Value.Dim(-1)));
         // Classifier: the final states of both directions of the last layer, [B, D·H].

@@ -96,6 +96,21 @@ internal sealed partial class DirectionPass : IDisposable
         Gemm.MultiplyAddRowBias(Transpose.No, Transpose.Yes, rows, _g, _i, 1f, x, _i, _wIh.Value.Span, _i, bias.Span, act, _g);
     }
 
+    /// <summary>
+    /// <see cref="Project"/> for an input that is an embedding lookup, X[r] = E[tokens[r]]: the projection of every
+    /// vocabulary row, Table = E·W_ihᵀ + b [V, G], is one small GEMM, and Pre[r] = Table[tokens[r]] a row copy.
+    /// When V is much smaller than T·B this replaces the largest part of the input GEMM.
+    /// </summary>
+    public void ProjectTokens(ReadOnlySpan<float> embedding, int vocabulary, int[] tokens)
+    {
+        using var bias = Tensor.Rent([_g], clear: false);
+        if (AddsHiddenBiasUpFront) TensorPrimitives.Add(_bIh.Value.Span, _bHh.Value.Span, bias.Span);
+        else _bIh.Value.Span.CopyTo(bias.Span);
+        using var table = Tensor.Rent([vocabulary, _g], clear: false);
+        Gemm.MultiplyAddRowBias(Transpose.No, Transpose.Yes, vocabulary, _g, _i, 1f, embedding, _i, _wIh.Value.Span, _i, bias.Span, table.Span, _g);
+        TokenRows.Gather(table.Span, tokens, _act.Span, _g);
+    }
+
     /// <summary>The time loop of <see cref="Forward"/>, after <see cref="Project"/>.</summary>
     public void ForwardLoop(ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Tensor output, int outOffset, int outStride, Span<float> hN, Span<float> cN)
     {
@@ -306,30 +321,63 @@ internal sealed partial class DirectionPass : IDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="AccumulateWeightGradients"/> after <see cref="ProjectTokens"/>: the gate gradients are first summed
+    /// per token, dTable[v] = Σ_{r: tokens[r] = v} dPre[r], so the input side is two GEMMs over V rows instead of T·B:
+    /// dW_ih += dTableᵀ·E and dE += dTable·W_ih (<paramref name="dEmbedding"/> empty: not wanted).
+    /// </summary>
+    public void AccumulateWeightGradientsFromTokens(ReadOnlySpan<float> embedding, int vocabulary, int[] tokens, Span<float> dEmbedding)
+    {
+        try
+        {
+            using var dTable = Tensor.Rent([vocabulary, _g]);
+            TokenRows.ScatterAdd(_act.Span, tokens, dTable.Span, _g);
+            using var biasSum = Tensor.Rent([_g]);
+            InputSideGradients(embedding, dTable.Span, vocabulary, dEmbedding, biasSum.Span);
+            RecurrentSideGradients(_act.Span, _dHhT is null ? _act.Span : _dHhT.Span, biasSum.Span);
+        }
+        finally
+        {
+            _dHhT?.Dispose();
+            _dHhT = null;
+        }
+    }
+
     private void WeightGradientGemms(ReadOnlySpan<float> x, ReadOnlySpan<float> dPre, ReadOnlySpan<float> dHh, Span<float> dX)
     {
-        int rows = _t * _b;
-        // Pre = X·W_ihᵀ + b_ih  →  dW_ih += dPreᵀ·X, db_ih += Σ_rows dPre, dX += dPre·W_ih
-        Gemm.Multiply(Transpose.Yes, Transpose.No, _g, _i, rows, 1f, dPre, _g, x, _i, 1f, _wIh.EnsureGrad().Span, _i);
         using var biasSum = Tensor.Rent([_g]);
-        ColumnSum(dPre, rows, _g, _g, biasSum.Span);
-        TensorPrimitives.Add(_bIh.EnsureGrad().Span, biasSum.Span, _bIh.Grad!.Span);
+        InputSideGradients(x, dPre, _t * _b, dX, biasSum.Span);
+        RecurrentSideGradients(dPre, dHh, biasSum.Span);
+    }
+
+    /// <summary>Pre = X·W_ihᵀ + b_ih over <paramref name="rows"/> rows → dW_ih += dPreᵀ·X, db_ih += Σ_rows dPre (also left in <paramref name="biasSum"/>), dX += dPre·W_ih.</summary>
+    private void InputSideGradients(ReadOnlySpan<float> x, ReadOnlySpan<float> dPre, int rows, Span<float> dX, Span<float> biasSum)
+    {
+        Gemm.Multiply(Transpose.Yes, Transpose.No, _g, _i, rows, 1f, dPre, _g, x, _i, 1f, _wIh.EnsureGrad().Span, _i);
+        ColumnSum(dPre, rows, _g, _g, biasSum);
+        TensorPrimitives.Add(_bIh.EnsureGrad().Span, biasSum, _bIh.Grad!.Span);
         if (!dX.IsEmpty)
             Gemm.Multiply(Transpose.No, Transpose.No, rows, _i, _g, 1f, dPre, _g, _wIh.Value.Span, _i, 1f, dX, _i);
+    }
+
+    /// <summary>dW_hh and db_hh from the gate gradients of every step (<paramref name="biasSum"/>: Σ_rows dPre, which b_hh shares where it adds up front).</summary>
+    private void RecurrentSideGradients(ReadOnlySpan<float> dPre, ReadOnlySpan<float> dHh, ReadOnlySpan<float> biasSum)
+    {
+        int rows = _t * _b;
         // Recurrent side: dW_hh += dGhhᵀ·H_prev over every step; db_hh += Σ dGhh
         Span<float> dWhh = _wHh.EnsureGrad().Span, dBhh = _bHh.EnsureGrad().Span;
         if (_cell == CellKind.GruOriginal)
         {
             RecurrentWeightGradient(dPre, 2 * _h, dWhh);
             Gemm.Multiply(Transpose.Yes, Transpose.No, _h, _h, rows, 1f, dPre[(2 * _h)..], _g, _aux!.Span, _h, 1f, dWhh[(2 * _h * _h)..], _h);
-            TensorPrimitives.Add(dBhh, biasSum.Span, dBhh);
+            TensorPrimitives.Add(dBhh, biasSum, dBhh);
         }
         else
         {
             RecurrentWeightGradient(dHh, _g, dWhh);
             // RNN and LSTM add b_hh where they add b_ih, so its gradient is the same sum: one pass, not two.
             if (_cell == CellKind.Gru) ColumnSum(dHh, rows, _g, _g, dBhh);
-            else TensorPrimitives.Add(dBhh, biasSum.Span, dBhh);
+            else TensorPrimitives.Add(dBhh, biasSum, dBhh);
         }
     }
 

@@ -93,6 +93,38 @@ public sealed class RecurrentLayer : IModule
         return run.Execute(capture);
     }
 
+    /// <summary>
+    /// Runs the stack on rows of an embedding table: the same function as
+    /// <c>Forward(tape, tape.Embedding(embedding, tokens, [steps, batch]), …)</c> (batch-first: [batch, steps]), and the
+    /// same gradients for the table and every weight. When the table has at most half as many rows as there are
+    /// positions (a character vocabulary), the [T, B, I] lookup is never made: layer 0 projects each table row once,
+    /// E·W_ihᵀ + b [V, G], and copies the projected row of each token, and backward sums the gate gradients per
+    /// token before the two weight-gradient products, which then run over V rows instead of T·B. Otherwise it is the
+    /// lookup followed by <see cref="Forward(Tape, Variable, RecurrentState?, int[], Rng?, HiddenGradientCapture?)"/>.
+    /// </summary>
+    /// <param name="tape">As for the other overload.</param>
+    /// <param name="embedding">The table [V, I] (e.g. <see cref="Embedding.Weight"/>).</param>
+    /// <param name="tokens">Row ids in [0, V): [steps, batch], or [batch, steps] when batch-first.</param>
+    /// <param name="steps">T.</param>
+    /// <param name="batch">B.</param>
+    /// <param name="initial">As for the other overload.</param>
+    /// <param name="lengths">As for the other overload.</param>
+    /// <param name="dropoutRng">As for the other overload.</param>
+    /// <param name="capture">As for the other overload.</param>
+    /// <exception cref="ArgumentException">A shape does not fit or an id is out of range.</exception>
+    public RecurrentResult Forward(Tape tape, Variable embedding, ReadOnlySpan<int> tokens, int steps, int batch, RecurrentState? initial = null,
+        int[]? lengths = null, Rng? dropoutRng = null, HiddenGradientCapture? capture = null)
+    {
+        ArgumentNullException.ThrowIfNull(embedding);
+        if (embedding.Value.Rank != 2 || 2L * embedding.Value.Dim(0) > (long)steps * batch)
+        {
+            Variable x = tape.Embedding(embedding, tokens, Options.BatchFirst ? [batch, steps] : [steps, batch]);
+            return Forward(tape, x, initial, lengths, dropoutRng, capture);
+        }
+        var run = RecurrentRun.CreateFromTokens(this, tape, embedding, tokens, steps, batch, initial, lengths, dropoutRng);
+        return run.Execute(capture);
+    }
+
     /// <summary>One step for decoding and sampling: x [B, I] with the state carried in and out; output [B, D·H].</summary>
     public RecurrentResult Step(Tape tape, Variable x, RecurrentState? state, Rng? dropoutRng = null)
     {

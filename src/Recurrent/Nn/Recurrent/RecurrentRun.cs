@@ -13,7 +13,9 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
     private readonly RecurrentLayer _layer;
     private readonly RecurrentOptions _o;
     private readonly Tape _tape;
-    private readonly Variable _input;
+    private readonly Variable? _input;               // null when the input is token ids looked up in _embedding
+    private readonly Variable? _embedding;           // [V, I]: layer 0 reads rows of it (DirectionPass.ProjectTokens)
+    private readonly int[]? _tokens;                 // [T·B] time-major ids into _embedding
     private readonly RecurrentState? _initial;
     private readonly int _t, _b, _h, _d, _l;
     private readonly bool _singleStep;
@@ -31,10 +33,11 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
     private HiddenGradientCapture? _capture;
     private bool _backwardDone;
 
-    private RecurrentRun(RecurrentLayer layer, Tape tape, Variable input, RecurrentState? initial, int t, int b, bool singleStep, bool[] active, Rng? rng)
+    private RecurrentRun(RecurrentLayer layer, Tape tape, Variable? input, Variable? embedding, int[]? tokens, RecurrentState? initial,
+        int t, int b, bool singleStep, bool[] active, Rng? rng)
     {
-        (_layer, _o, _tape, _input, _initial, _t, _b, _singleStep, _active, _rng) =
-            (layer, layer.Options, tape, input, initial, t, b, singleStep, active, rng);
+        (_layer, _o, _tape, _input, _embedding, _tokens, _initial, _t, _b, _singleStep, _active, _rng) =
+            (layer, layer.Options, tape, input, embedding, tokens, initial, t, b, singleStep, active, rng);
         (_h, _d, _l) = (_o.HiddenSize, _o.Directions, _o.NumLayers);
         _dropout = tape.Training ? _o.Dropout : 0f;
         _weightDrop = tape.Training ? _o.WeightDrop : 0f;
@@ -49,6 +52,41 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
             throw new ArgumentException($"Recurrent layer: input must be {(o.BatchFirst ? "[B, T" : "[T, B")}, {o.InputSize}] (or [B, {o.InputSize}] for one step); got {x.ShapeText}.", nameof(input));
         int t = single ? 1 : o.BatchFirst ? x.Dim(1) : x.Dim(0);
         int b = single ? x.Dim(0) : o.BatchFirst ? x.Dim(0) : x.Dim(1);
+        bool[] active = CheckRun(layer, tape, initial, lengths, rng, t, b);
+        return new RecurrentRun(layer, tape, input, null, null, initial, t, b, single, active, rng);
+    }
+
+    /// <summary>
+    /// A run whose input is <paramref name="embedding"/>'s rows for <paramref name="tokens"/> ([T, B], or [B, T] when
+    /// batch-first), read by layer 0 without the [T, B, I] lookup (DirectionPass.ProjectTokens).
+    /// </summary>
+    public static RecurrentRun CreateFromTokens(RecurrentLayer layer, Tape tape, Variable embedding, ReadOnlySpan<int> tokens, int steps, int batch,
+        RecurrentState? initial, int[]? lengths, Rng? rng)
+    {
+        RecurrentOptions o = layer.Options;
+        Tensor e = embedding.Value;
+        if (e.Rank != 2 || e.Dim(1) != o.InputSize)
+            throw new ArgumentException($"Recurrent layer: the embedding table must be [V, {o.InputSize}]; got {e.ShapeText}.", nameof(embedding));
+        if (steps < 1 || batch < 1 || tokens.Length != (long)steps * batch)
+            throw new ArgumentException($"Recurrent layer: {tokens.Length} token ids given for {steps} steps of {batch} sequences; give steps × batch ids.", nameof(tokens));
+        int vocabulary = e.Dim(0);
+        var timeMajor = new int[tokens.Length];
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            if ((uint)tokens[i] >= (uint)vocabulary)
+                throw new ArgumentException($"Recurrent layer: token id {tokens[i]} at position {i} is out of range for an embedding table of V = {vocabulary} rows; ids must be in [0, {vocabulary - 1}].", nameof(tokens));
+            // Batch-first ids [B, T] go to time-major order [T, B].
+            int to = o.BatchFirst ? i % steps * batch + i / steps : i;
+            timeMajor[to] = tokens[i];
+        }
+        bool[] active = CheckRun(layer, tape, initial, lengths, rng, steps, batch);
+        return new RecurrentRun(layer, tape, null, embedding, timeMajor, initial, steps, batch, false, active, rng);
+    }
+
+    /// <summary>Checks the state, lengths and dropout generator of a run of T steps of B rows; returns which positions are active.</summary>
+    private static bool[] CheckRun(RecurrentLayer layer, Tape tape, RecurrentState? initial, int[]? lengths, Rng? rng, int t, int b)
+    {
+        RecurrentOptions o = layer.Options;
         CheckState(o, initial, b);
         var active = new bool[t * b];
         if (lengths is not null && lengths.Length != b)
@@ -64,7 +102,7 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
             throw new ArgumentException("Recurrent layer: dropout between layers is on in training mode, so a dropout Rng must be given.", nameof(rng));
         if (tape.Training && o.WeightDrop > 0f && rng is null)
             throw new ArgumentException("Recurrent layer: weight drop is on in training mode, so a dropout Rng must be given.", nameof(rng));
-        return new RecurrentRun(layer, tape, input, initial, t, b, single, active, rng);
+        return active;
     }
 
     private static void CheckState(RecurrentOptions o, RecurrentState? state, int b)
@@ -85,7 +123,7 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
     public RecurrentResult Execute(HiddenGradientCapture? capture)
     {
         _capture = capture;
-        var inputs = new List<Variable?> { _input, _initial?.H, _initial?.C };
+        var inputs = new List<Variable?> { _input ?? _embedding, _initial?.H, _initial?.C };
         foreach (var p in _layer.NamedParameters()) inputs.Add(p.Parameter);
         bool needsGrad = _tape.NeedsGrad(inputs.ToArray());
         int ld = _l * _d, dh = _d * _h;
@@ -101,8 +139,8 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
         _hN = _tape.Result([ld, _b, _h], needsGrad, clear: false);
         if (_o.Cell == CellKind.Lstm) _cN = _tape.Result([ld, _b, _h], needsGrad, clear: false);
 
-        ReadOnlySpan<float> x0 = _input.Value.Span;
-        if (_o.BatchFirst && !_singleStep)
+        ReadOnlySpan<float> x0 = _input is null ? default : _input.Value.Span;
+        if (_input is not null && _o.BatchFirst && !_singleStep)
         {
             _timeMajorInput = Tensor.Rent([_t, _b, _o.InputSize], clear: false);
             SwapBatchTime(x0, _timeMajorInput.Span, _b, _t, _o.InputSize);
@@ -126,7 +164,8 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                     _layer.WeightIh(layer, dir), dropped?.Weight ?? _layer.WeightHh(layer, dir), _layer.BiasIh(layer, dir), _layer.BiasHh(layer, dir),
                     sharesStates ? layerOut.Storage : null);
                 _passes.Add(pass);
-                pass.Project(layerIn);
+                if (layer == 0 && _tokens is not null) pass.ProjectTokens(_embedding!.Value.Span, _embedding.Value.Dim(0), _tokens);
+                else pass.Project(layerIn);
             }
             // The time loops: side by side when the directions get a core each, else one after the other.
             int layerIndex = layer;
@@ -200,8 +239,9 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
             {
                 bool bottom = layer == 0, top = layer == _l - 1;
                 int inSize = bottom ? _o.InputSize : dh;
-                bool wantsDx = !bottom || _input.RequiresGrad;
-                ReadOnlySpan<float> layerIn = !bottom ? _layerInputs[layer - 1].Span : _timeMajorInput is not null ? _timeMajorInput.Span : _input.Value.Span;
+                bool fromTokens = bottom && _tokens is not null;
+                bool wantsDx = !bottom || _input is { RequiresGrad: true };
+                ReadOnlySpan<float> layerIn = !bottom ? _layerInputs[layer - 1].Span : _timeMajorInput is not null ? _timeMajorInput.Span : _input is not null ? _input.Value.Span : default;
                 // The time loops (side by side when the directions get a core each), then in direction order the
                 // weight-gradient GEMMs, which all add into dIn.
                 int layerIndex = layer;
@@ -222,7 +262,10 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                 for (int dir = 0; dir < _d; dir++)
                 {
                     int k = layer * _d + dir;
-                    _passes[k].AccumulateWeightGradients(layerIn, dIn is null ? default : dIn.Span);
+                    if (fromTokens)
+                        _passes[k].AccumulateWeightGradientsFromTokens(_embedding!.Value.Span, _embedding.Value.Dim(0), _tokens!,
+                            _embedding.RequiresGrad ? _embedding.EnsureGrad().Span : default);
+                    else _passes[k].AccumulateWeightGradients(layerIn, dIn is null ? default : dIn.Span);
                     _dropped[k]?.AccumulateGradient();
                     // This layer's activations are spent: the layers below can use their storage.
                     _passes[k].Dispose();
@@ -241,7 +284,7 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                 if (!top && _lowerOutputsHoldStates) _layerInputs[layer].Dispose();
                 if (dIn is not null) dOut = dIn;
             }
-            if (_input.RequiresGrad)
+            if (_input is { RequiresGrad: true })
             {
                 Span<float> dx = _input.EnsureGrad().Span;
                 if (_o.BatchFirst && !_singleStep)

@@ -59,7 +59,7 @@ public sealed record RecurrentOptions
     /// <summary>
     /// DropConnect on the recurrent weights in training mode (Wan et al. 2013; the weight drop of Merity et al.'s
     /// AWD-LSTM): each element of every W_hh is zeroed with this probability and the rest scaled by 1/(1−p), with
-    /// one mask per <see cref="RecurrentLayer.Forward"/> call shared by all time steps and sequences, so the
+    /// one mask per <c>RecurrentLayer.Forward</c> call shared by all time steps and sequences, so the
     /// recurrence itself is regularised. 0 (the default) turns it off; must be in [0, 1).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside [0, 1).</exception>
