@@ -67,10 +67,10 @@ public sealed class ClassifierNetwork : IModule
     /// <summary>Logits [B, C] for time-major token ids [T, B] with per-text lengths (each ≥ 1).</summary>
     public Variable Forward(Tape tape, ReadOnlySpan<int> tokens, int steps, int batch, int[] lengths, Rng? rng)
     {
-        Variable x = Embedding.Forward(tape, tokens, steps, batch);
         bool dropout = tape.Training && Shape.Dropout > 0f;
-        if (dropout) x = tape.Dropout(x, Shape.Dropout, rng!);
-        RecurrentResult r = Rnn.Forward(tape, x, lengths: lengths, dropoutRng: rng);
+        RecurrentResult r = dropout
+            ? Rnn.Forward(tape, tape.Dropout(Embedding.Forward(tape, tokens, steps, batch), Shape.Dropout, rng!), lengths: lengths, dropoutRng: rng)
+            : Rnn.Forward(tape, Embedding.Weight, tokens, steps, batch, lengths: lengths, dropoutRng: rng); // lookup folded into layer 0 where cheaper
         Variable pooled = Shape.Pooling switch
         {
             Pooling.Last => LastState(tape, r.Final.H, batch),

@@ -74,9 +74,9 @@ public sealed class Seq2SeqNetwork : IModule
     public EncodedSource Encode(Tape tape, ReadOnlySpan<int> tokens, int steps, int[] lengths, Rng? rng)
     {
         int b = lengths.Length;
-        Variable x = SourceEmbedding.Forward(tape, tokens, steps, b);
-        if (DropoutActive(tape)) x = tape.Dropout(x, Shape.Dropout, rng!);
-        RecurrentResult r = Encoder.Forward(tape, x, lengths: lengths, dropoutRng: rng);
+        RecurrentResult r = DropoutActive(tape)
+            ? Encoder.Forward(tape, tape.Dropout(SourceEmbedding.Forward(tape, tokens, steps, b), Shape.Dropout, rng!), lengths: lengths, dropoutRng: rng)
+            : Encoder.Forward(tape, SourceEmbedding.Weight, tokens, steps, b, lengths: lengths, dropoutRng: rng); // lookup folded into layer 0 where cheaper
         AttentionMemory? memory = Attention?.Prepare(tape, r.Output, lengths);
         Variable h = Spread(tape, tape.Tanh(BridgeH.Forward(tape, TopLayer(tape, r.Final.H, b))), b);
         Variable? c = BridgeC is null ? null : Spread(tape, BridgeC.Forward(tape, TopLayer(tape, r.Final.C!, b)), b);
