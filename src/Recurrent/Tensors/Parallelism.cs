@@ -23,9 +23,11 @@ public static class Parallelism
 
     /// <summary>
     /// Threads used by kernels, including the caller. Default: all cores (<see cref="Environment.ProcessorCount"/>).
-    /// Results are identical for every value.
+    /// Results are identical for every value. It may be changed from any thread while others run kernels: a job in
+    /// progress finishes on the workers it started with.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Less than 1 or more than 256.</exception>
+    /// <exception cref="InvalidOperationException">Set from inside a parallel work item.</exception>
     public static int ThreadCount
     {
         get => _threadCount;
@@ -33,6 +35,8 @@ public static class Parallelism
         {
             if (value < 1 || value > 256)
                 throw new ArgumentOutOfRangeException(nameof(value), value, "Parallelism.ThreadCount must be between 1 and 256.");
+            // A job's own items run on the pool's threads, which the change would stop under it.
+            if (_insideJob) throw new InvalidOperationException("Parallelism.ThreadCount cannot be changed from inside a parallel work item.");
             lock (_configLock)
             {
                 if (value == _threadCount) return;
@@ -94,6 +98,13 @@ public static class Parallelism
             // One job at a time: callers on other threads queue here.
             lock (_runLock)
             {
+                if (_stop)
+                {
+                    // The thread count changed after the caller took this pool: its workers are gone, so the
+                    // caller runs every item itself.
+                    for (int i = 0; i < count; i++) job.Execute(i);
+                    return;
+                }
                 _job = job;
                 _count = count;
                 _next = 0;
@@ -113,9 +124,10 @@ public static class Parallelism
             }
         }
 
+        /// <summary>Stops the workers once the job in progress (if any) is done; later calls of <see cref="Run"/> run inline.</summary>
         public void Shutdown()
         {
-            _stop = true;
+            lock (_runLock) _stop = true;
             lock (_wakeLock)
             {
                 _generation++;

@@ -80,4 +80,74 @@ public sealed class ParallelismTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.ThreadCount = 0);
     }
+
+    private static bool _runnerDone;
+
+    [Fact]
+    public void ThreadCount_ChangedWhileAnotherThreadRunsJobs_NeitherHangsNorSkipsItems()
+    {
+        int saved = Parallelism.ThreadCount;
+        try
+        {
+            Parallelism.ThreadCount = 2;
+            _runnerDone = false;
+            int rounds = 0;
+            Exception? failure = null;
+            var runner = new Thread(() =>
+            {
+                try
+                {
+                    while (!Volatile.Read(ref _runnerDone))
+                    {
+                        var job = new CountingJob(64);
+                        Parallelism.For(job, 64);
+                        if (job.Hits.Any(h => h != 1)) throw new InvalidOperationException("an item was skipped or run twice");
+                        Interlocked.Increment(ref rounds);
+                    }
+                }
+                catch (Exception e) { failure = e; }
+            }) { IsBackground = true };
+            runner.Start();
+            // Keep changing the count while the runner completes jobs (both at least a few hundred times).
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            for (int i = 0; (i < 300 || Volatile.Read(ref rounds) < 300) && clock.Elapsed.TotalSeconds < 20 && failure is null; i++)
+                Parallelism.ThreadCount = 1 + i % 3;
+            Volatile.Write(ref _runnerDone, true);
+            Assert.True(runner.Join(TimeSpan.FromSeconds(30)), "a job waited forever for workers that the thread-count change had stopped");
+            Assert.Null(failure);
+            Assert.True(rounds >= 300, $"only {rounds} jobs completed in 20 s");
+        }
+        finally
+        {
+            Parallelism.ThreadCount = saved;
+        }
+    }
+
+    private sealed class SetThreadCountJob : IParallelJob
+    {
+        public Exception? Error;
+        public void Execute(int index)
+        {
+            try { Parallelism.ThreadCount = Parallelism.ThreadCount == 1 ? 2 : 1; }
+            catch (Exception e) { Error ??= e; }
+        }
+    }
+
+    [Fact]
+    public void ThreadCount_ChangedFromInsideAJob_IsRefused()
+    {
+        int saved = Parallelism.ThreadCount;
+        try
+        {
+            Parallelism.ThreadCount = 2;
+            var job = new SetThreadCountJob();
+            Parallelism.For(job, 4);
+            Assert.IsType<InvalidOperationException>(job.Error);
+            Assert.Equal(2, Parallelism.ThreadCount);
+        }
+        finally
+        {
+            Parallelism.ThreadCount = saved;
+        }
+    }
 }
