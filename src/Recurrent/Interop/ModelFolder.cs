@@ -46,6 +46,7 @@ public static class ModelFolder
                     new("embedding size", s.EmbeddingSize.ToString()),
                     new("vocabulary", $"{s.VocabularySize} tokens ({(config.Tokenizer == Data.TokenizerKind.Character ? "characters" : "words")})"),
                     new("dropout", s.Dropout.ToString("0.###")),
+                    new("embedding dropout", s.InputDropout.ToString("0.###")),
                     new("weight drop", s.WeightDrop.ToString("0.###")),
                 ]);
             }

@@ -66,6 +66,7 @@ public sealed class LmCliTests : IDisposable
     [InlineData("--cell", "banana", "--cell")]
     [InlineData("--steps", "0", "--steps")]
     [InlineData("--dropout", "1.5", "--dropout")]
+    [InlineData("--embedding-dropout", "-0.1", "--embedding-dropout")]
     [InlineData("--bptt-back", "3", "--bptt-back")]
     [InlineData("--init", "xavier", "--init")]
     public void Train_BadOptionValue_ExitsTwoNamingTheOption(string option, string value, string named)

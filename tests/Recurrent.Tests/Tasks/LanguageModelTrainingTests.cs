@@ -30,12 +30,12 @@ public sealed class LanguageModelTrainingTests : IDisposable
         public void OnMessage(string message) { }
     }
 
-    private static (LanguageModel Model, LanguageModelTask Task) Build(CellKind cell, int layers, float dropout, int bptt = 12, int? bpttBack = null, ulong seed = 5)
+    private static (LanguageModel Model, LanguageModelTask Task) Build(CellKind cell, int layers, float dropout, int bptt = 12, int? bpttBack = null, ulong seed = 5, float? embeddingDropout = null)
     {
         string text = string.Concat(Enumerable.Repeat(Corpus, 8));
         var tokenizer = new CharacterTokenizer();
         Vocabulary vocabulary = Vocabulary.Build(tokenizer.Split(text));
-        var shape = new LanguageModelShape(vocabulary.Count, cell, 16, 32, layers, dropout);
+        var shape = new LanguageModelShape(vocabulary.Count, cell, 16, 32, layers, dropout, EmbeddingDropout: embeddingDropout);
         var model = new LanguageModel(new LanguageModelConfig(TokenizerKind.Character, vocabulary, shape), new LanguageModelNetwork(shape, new Rng(seed)));
         int[] ids = model.Encode(text, out _);
         int cut = ids.Length * 9 / 10;
@@ -99,18 +99,32 @@ public sealed class LanguageModelTrainingTests : IDisposable
         Assert.True(last < 1.5, $"validation loss {last:F3} nats/char; a repetitive text should be learned below 1.5");
     }
 
+    [Fact]
+    public void Config_EmbeddingDropout_RoundTrips_AndDefaultsToTheDropoutOfOlderConfigs()
+    {
+        var vocabulary = Vocabulary.Build(new CharacterTokenizer().Split("abc abc"));
+        var shape = new LanguageModelShape(vocabulary.Count, CellKind.Lstm, 4, 8, 2, 0.25f, EmbeddingDropout: 0f);
+        JsonObject json = new LanguageModelConfig(TokenizerKind.Character, vocabulary, shape).ToJson();
+        LanguageModelShape read = LanguageModelConfig.FromJson(json, "config.json").Shape;
+        Assert.Equal(0f, read.InputDropout);
+        Assert.Equal(0.25f, read.Dropout);
+        json["model"]!.AsObject().Remove("embedding_dropout");   // written before the option existed
+        Assert.Equal(0.25f, LanguageModelConfig.FromJson(json, "config.json").Shape.InputDropout);
+    }
+
     [Theory]
-    [InlineData(CellKind.Lstm, 12, null)]
-    [InlineData(CellKind.Gru, 8, 20)]
-    public void Resume_AfterStop_ReportsTheSameMetricsAsAnUninterruptedRun(CellKind cell, int bptt, int? bpttBack)
+    [InlineData(CellKind.Lstm, 12, null, null)]
+    [InlineData(CellKind.Gru, 8, 20, null)]
+    [InlineData(CellKind.Lstm, 12, null, 0f)]   // no dropout on the embeddings: training reads the table through layer 0
+    public void Resume_AfterStop_ReportsTheSameMetricsAsAnUninterruptedRun(CellKind cell, int bptt, int? bpttBack, float? embeddingDropout)
     {
         var options = new TrainOptions(steps: 40, evalEvery: 10, logEvery: 5);
-        string whole = Run("whole", options, Build(cell, 2, 0.2f, bptt, bpttBack));
+        string whole = Run("whole", options, Build(cell, 2, 0.2f, bptt, bpttBack, embeddingDropout: embeddingDropout));
 
         using var stop = new CancellationTokenSource();
-        string parts = Run("parts", options, Build(cell, 2, 0.2f, bptt, bpttBack), cancel: stop.Token,
+        string parts = Run("parts", options, Build(cell, 2, 0.2f, bptt, bpttBack, embeddingDropout: embeddingDropout), cancel: stop.Token,
             observer: new Recorder(p => { if (p.Step == 17) stop.Cancel(); }));
-        var built = Build(cell, 2, 0.2f, bptt, bpttBack, seed: 999); // different init: everything must come from the checkpoint
+        var built = Build(cell, 2, 0.2f, bptt, bpttBack, seed: 999, embeddingDropout: embeddingDropout); // different init: everything must come from the checkpoint
         var trainer = new Trainer(built.Task, options, parts, new Recorder());
         trainer.Resume();
         trainer.Run();

@@ -27,6 +27,7 @@ public sealed record LanguageModelConfig(TokenizerKind Tokenizer, Vocabulary Voc
             ["layers"] = Shape.Layers,
             ["dropout"] = Shape.Dropout,
             ["weight_drop"] = Shape.WeightDrop,
+            ["embedding_dropout"] = Shape.InputDropout,
         },
         ["training"] = training?.DeepClone(),
         ["vocabulary"] = new JsonArray(Vocabulary.Tokens.Select(t => (JsonNode)JsonValue.Create(t)!).ToArray()),
@@ -50,7 +51,7 @@ public sealed record LanguageModelConfig(TokenizerKind Tokenizer, Vocabulary Voc
             JsonObject m = o["model"]!.AsObject();
             var shape = new LanguageModelShape(m["vocab_size"]!.GetValue<int>(), ParseCell(m["cell"]!.GetValue<string>(), path),
                 m["embedding_size"]!.GetValue<int>(), m["hidden_size"]!.GetValue<int>(), m["layers"]!.GetValue<int>(), m["dropout"]!.GetValue<float>(),
-                m["weight_drop"]?.GetValue<float>() ?? 0f);
+                m["weight_drop"]?.GetValue<float>() ?? 0f, m["embedding_dropout"]?.GetValue<float>());
             if (shape.VocabularySize != vocabulary.Count)
                 throw new RecurrentDataException($"{path}: vocab_size is {shape.VocabularySize} but the vocabulary lists {vocabulary.Count} tokens.");
             shape.Validate();

@@ -15,10 +15,16 @@ namespace Recurrent.Tasks.LanguageModel;
 /// <param name="EmbeddingSize">E: embedding width.</param>
 /// <param name="HiddenSize">H: hidden size of every layer.</param>
 /// <param name="Layers">L: recurrent layers.</param>
-/// <param name="Dropout">Dropout on the embeddings, between layers and before the decoder (training only).</param>
+/// <param name="Dropout">Dropout between layers and before the decoder, and on the embeddings unless <paramref name="EmbeddingDropout"/> is given (training only).</param>
 /// <param name="WeightDrop">DropConnect probability on the recurrent weights W_hh in training (0 = off).</param>
-public sealed record LanguageModelShape(int VocabularySize, CellKind Cell, int EmbeddingSize, int HiddenSize, int Layers, float Dropout, float WeightDrop = 0f)
+/// <param name="EmbeddingDropout">Dropout on the embeddings; null: <paramref name="Dropout"/>. At 0 a character model trains through
+/// the folded input projection of <see cref="RecurrentLayer"/> (no [T, B, E] lookup).</param>
+public sealed record LanguageModelShape(int VocabularySize, CellKind Cell, int EmbeddingSize, int HiddenSize, int Layers, float Dropout, float WeightDrop = 0f,
+    float? EmbeddingDropout = null)
 {
+    /// <summary>The dropout applied to the embeddings in training.</summary>
+    public float InputDropout => EmbeddingDropout ?? Dropout;
+
     /// <summary>Throws when a size is out of range.</summary>
     public void Validate()
     {
@@ -28,6 +34,7 @@ public sealed record LanguageModelShape(int VocabularySize, CellKind Cell, int E
         if (Layers < 1) throw new ArgumentOutOfRangeException(nameof(Layers), Layers, "The number of layers must be ≥ 1.");
         if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "Dropout must be in [0, 1).");
         if (!(WeightDrop >= 0f && WeightDrop < 1f)) throw new ArgumentOutOfRangeException(nameof(WeightDrop), WeightDrop, "Weight drop must be in [0, 1).");
+        if (EmbeddingDropout is { } e && !(e >= 0f && e < 1f)) throw new ArgumentOutOfRangeException(nameof(EmbeddingDropout), e, "Embedding dropout must be in [0, 1).");
     }
 }
 
@@ -82,9 +89,9 @@ public sealed class LanguageModelNetwork : IModule
     public (Variable Logits, RecurrentState Final) Forward(Tape tape, ReadOnlySpan<int> tokens, int steps, int batch, RecurrentState? state, Rng? rng)
     {
         RecurrentResult r;
-        if (tape.Training && Shape.Dropout > 0f)
+        if (tape.Training && Shape.InputDropout > 0f)
         {
-            Variable x = tape.Dropout(Embedding.Forward(tape, tokens, steps, batch), Shape.Dropout, rng!);
+            Variable x = tape.Dropout(Embedding.Forward(tape, tokens, steps, batch), Shape.InputDropout, rng!);
             r = Rnn.Forward(tape, x, state, dropoutRng: rng);
         }
         else r = Rnn.Forward(tape, Embedding.Weight, tokens, steps, batch, state, dropoutRng: tape.Training ? rng : null); // lookup folded into layer 0 where cheaper
