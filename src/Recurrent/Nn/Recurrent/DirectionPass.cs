@@ -90,10 +90,17 @@ internal sealed partial class DirectionPass : IDisposable
         int rows = _t * _b;
         Span<float> act = _act.Span;
         // The GEMM starts each row from the bias.
-        using var bias = Tensor.Rent([_g], clear: false);
+        using var bias = UpFrontBias();
+        Gemm.MultiplyAddRowBias(Transpose.No, Transpose.Yes, rows, _g, _i, 1f, x, _i, _wIh.Value.Span, _i, bias.Span, act, _g);
+    }
+
+    /// <summary>The bias added before the loop: b_ih, plus b_hh where it simply adds (a rented [G]).</summary>
+    private Tensor UpFrontBias()
+    {
+        var bias = Tensor.Rent([_g], clear: false);
         if (AddsHiddenBiasUpFront) TensorPrimitives.Add(_bIh.Value.Span, _bHh.Value.Span, bias.Span);
         else _bIh.Value.Span.CopyTo(bias.Span);
-        Gemm.MultiplyAddRowBias(Transpose.No, Transpose.Yes, rows, _g, _i, 1f, x, _i, _wIh.Value.Span, _i, bias.Span, act, _g);
+        return bias;
     }
 
     /// <summary>
@@ -103,9 +110,7 @@ internal sealed partial class DirectionPass : IDisposable
     /// </summary>
     public void ProjectTokens(ReadOnlySpan<float> embedding, int vocabulary, int[] tokens)
     {
-        using var bias = Tensor.Rent([_g], clear: false);
-        if (AddsHiddenBiasUpFront) TensorPrimitives.Add(_bIh.Value.Span, _bHh.Value.Span, bias.Span);
-        else _bIh.Value.Span.CopyTo(bias.Span);
+        using var bias = UpFrontBias();
         using var table = Tensor.Rent([vocabulary, _g], clear: false);
         Gemm.MultiplyAddRowBias(Transpose.No, Transpose.Yes, vocabulary, _g, _i, 1f, embedding, _i, _wIh.Value.Span, _i, bias.Span, table.Span, _g);
         TokenRows.Gather(table.Span, tokens, _act.Span, _g);
