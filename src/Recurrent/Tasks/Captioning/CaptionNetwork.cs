@@ -117,15 +117,17 @@ public sealed class CaptionNetwork : IModule
     public Variable Forward(Tape tape, float[] features, int[] inputs, int steps, int batch, int[] lengths, Rng? rng)
     {
         CaptionState state = Start(tape, features, batch);
-        Variable words = Embedding.Forward(tape, inputs, steps, batch);                   // [T, B, E]
         bool dropout = tape.Training && Shape.Dropout > 0f;
-        if (dropout) words = tape.Dropout(words, Shape.Dropout, rng!);
         if (Attention is null)
         {
-            Variable output = Rnn.Forward(tape, words, state.Recurrent, lengths, rng).Output; // [T, B, H]
+            Variable output = (dropout
+                ? Rnn.Forward(tape, tape.Dropout(Embedding.Forward(tape, inputs, steps, batch), Shape.Dropout, rng!), state.Recurrent, lengths, rng)
+                : Rnn.Forward(tape, Embedding.Weight, inputs, steps, batch, state.Recurrent, lengths, rng)).Output; // [T, B, H]; lookup folded into layer 0 where cheaper
             if (dropout) output = tape.Dropout(output, Shape.Dropout, rng!);
             return tape.View(Classifier.Forward(tape, output), steps * batch, Shape.VocabularySize);
         }
+        Variable words = Embedding.Forward(tape, inputs, steps, batch);                   // [T, B, E]
+        if (dropout) words = tape.Dropout(words, Shape.Dropout, rng!);
         Variable[] perStep = tape.Split(words, 0, Enumerable.Repeat(1, steps).ToArray());
         var logits = new Variable[steps];
         for (int t = 0; t < steps; t++)
