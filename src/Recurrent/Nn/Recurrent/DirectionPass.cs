@@ -317,12 +317,11 @@ internal sealed partial class DirectionPass : IDisposable
     {
         try
         {
-            WeightGradientGemms(x, _act.Span, _dHhT is null ? _act.Span : _dHhT.Span, dX);
+            WeightGradientGemms(x, _act.Span, _t * _b, dX);
         }
         finally
         {
-            _dHhT?.Dispose();
-            _dHhT = null;
+            ReleaseRecurrentGradients();
         }
     }
 
@@ -337,22 +336,29 @@ internal sealed partial class DirectionPass : IDisposable
         {
             using var dTable = Tensor.Rent([vocabulary, _g]);
             TokenRows.ScatterAdd(_act.Span, tokens, dTable.Span, _g);
-            using var biasSum = Tensor.Rent([_g]);
-            InputSideGradients(embedding, dTable.Span, vocabulary, dEmbedding, biasSum.Span);
-            RecurrentSideGradients(_act.Span, _dHhT is null ? _act.Span : _dHhT.Span, biasSum.Span);
+            WeightGradientGemms(embedding, dTable.Span, vocabulary, dEmbedding);
         }
         finally
         {
-            _dHhT?.Dispose();
-            _dHhT = null;
+            ReleaseRecurrentGradients();
         }
     }
 
-    private void WeightGradientGemms(ReadOnlySpan<float> x, ReadOnlySpan<float> dPre, ReadOnlySpan<float> dHh, Span<float> dX)
+    /// <summary>
+    /// The input side from <paramref name="dPreInput"/> [rows, G] against <paramref name="x"/> [rows, I] (the sequence, or
+    /// the table with its per-token sums), then the recurrent side from the gate gradients of every step.
+    /// </summary>
+    private void WeightGradientGemms(ReadOnlySpan<float> x, ReadOnlySpan<float> dPreInput, int rows, Span<float> dX)
     {
         using var biasSum = Tensor.Rent([_g]);
-        InputSideGradients(x, dPre, _t * _b, dX, biasSum.Span);
-        RecurrentSideGradients(dPre, dHh, biasSum.Span);
+        InputSideGradients(x, dPreInput, rows, dX, biasSum.Span);
+        RecurrentSideGradients(_act.Span, _dHhT is null ? _act.Span : _dHhT.Span, biasSum.Span);
+    }
+
+    private void ReleaseRecurrentGradients()
+    {
+        _dHhT?.Dispose();
+        _dHhT = null;
     }
 
     /// <summary>Pre = X·W_ihᵀ + b_ih over <paramref name="rows"/> rows → dW_ih += dPreᵀ·X, db_ih += Σ_rows dPre (also left in <paramref name="biasSum"/>), dX += dPre·W_ih.</summary>

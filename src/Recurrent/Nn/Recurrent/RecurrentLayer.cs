@@ -100,7 +100,9 @@ public sealed class RecurrentLayer : IModule
     /// positions (a character vocabulary), the [T, B, I] lookup is never made: layer 0 projects each table row once,
     /// E·W_ihᵀ + b [V, G], and copies the projected row of each token, and backward sums the gate gradients per
     /// token before the two weight-gradient products, which then run over V rows instead of T·B. Otherwise it is the
-    /// lookup followed by <see cref="Forward(Tape, Variable, RecurrentState?, int[], Rng?, HiddenGradientCapture?)"/>.
+    /// lookup followed by <see cref="Forward(Tape, Variable, RecurrentState?, int[], Rng?, HiddenGradientCapture?)"/>,
+    /// as it is when <paramref name="inputDropout"/> is on (training mode), since a mask per position and feature
+    /// cannot be projected per table row.
     /// </summary>
     /// <param name="tape">As for the other overload.</param>
     /// <param name="embedding">The table [V, I] (e.g. <see cref="Embedding.Weight"/>).</param>
@@ -111,14 +113,18 @@ public sealed class RecurrentLayer : IModule
     /// <param name="lengths">As for the other overload.</param>
     /// <param name="dropoutRng">As for the other overload.</param>
     /// <param name="capture">As for the other overload.</param>
-    /// <exception cref="ArgumentException">A shape does not fit or an id is out of range.</exception>
+    /// <param name="inputDropout">Dropout on the looked-up rows in training mode (inverted, drawn from <paramref name="dropoutRng"/> before the layer's own masks); 0: none.</param>
+    /// <exception cref="ArgumentException">A shape does not fit, an id is out of range, or dropout is on without a generator.</exception>
     public RecurrentResult Forward(Tape tape, Variable embedding, ReadOnlySpan<int> tokens, int steps, int batch, RecurrentState? initial = null,
-        int[]? lengths = null, Rng? dropoutRng = null, HiddenGradientCapture? capture = null)
+        int[]? lengths = null, Rng? dropoutRng = null, HiddenGradientCapture? capture = null, float inputDropout = 0f)
     {
         ArgumentNullException.ThrowIfNull(embedding);
-        if (embedding.Value.Rank != 2 || 2L * embedding.Value.Dim(0) > (long)steps * batch)
+        bool dropInput = tape.Training && inputDropout > 0f;
+        if (dropInput || embedding.Value.Rank != 2 || 2L * embedding.Value.Dim(0) > (long)steps * batch)
         {
             Variable x = tape.Embedding(embedding, tokens, Options.BatchFirst ? [batch, steps] : [steps, batch]);
+            if (dropInput)
+                x = tape.Dropout(x, inputDropout, dropoutRng ?? throw new ArgumentException("Recurrent layer: input dropout is on in training mode, so a dropout Rng must be given.", nameof(dropoutRng)));
             return Forward(tape, x, initial, lengths, dropoutRng, capture);
         }
         var run = RecurrentRun.CreateFromTokens(this, tape, embedding, tokens, steps, batch, initial, lengths, dropoutRng);

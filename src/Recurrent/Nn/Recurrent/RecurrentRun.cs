@@ -139,13 +139,12 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
         _hN = _tape.Result([ld, _b, _h], needsGrad, clear: false);
         if (_o.Cell == CellKind.Lstm) _cN = _tape.Result([ld, _b, _h], needsGrad, clear: false);
 
-        ReadOnlySpan<float> x0 = _input is null ? default : _input.Value.Span;
         if (_input is not null && _o.BatchFirst && !_singleStep)
         {
             _timeMajorInput = Tensor.Rent([_t, _b, _o.InputSize], clear: false);
-            SwapBatchTime(x0, _timeMajorInput.Span, _b, _t, _o.InputSize);
-            x0 = _timeMajorInput.Span;
+            SwapBatchTime(_input.Value.Span, _timeMajorInput.Span, _b, _t, _o.InputSize);
         }
+        ReadOnlySpan<float> x0 = TimeMajorInput;
         using var topOut = batchFirstSequence ? Tensor.Rent([_t, _b, dh], clear: false, stateCapacity) : null;
         using var zeros = _initial is null ? Tensor.Rent([_b * _h]) : null;
         Tensor? below = null;
@@ -203,6 +202,9 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
         return new RecurrentResult(_output, new RecurrentState(_hN, _cN));
     }
 
+    /// <summary>Layer 0's input [T, B, I] (empty when it reads token ids).</summary>
+    private ReadOnlySpan<float> TimeMajorInput => _timeMajorInput is not null ? _timeMajorInput.Span : _input is null ? default : _input.Value.Span;
+
     /// <summary>
     /// On two cores the two directions of a bidirectional layer run their time loops side by side, one per core,
     /// with no dispatch per step. Each loop gives the same bits on any thread, so results do not change.
@@ -241,7 +243,7 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                 int inSize = bottom ? _o.InputSize : dh;
                 bool fromTokens = bottom && _tokens is not null;
                 bool wantsDx = !bottom || _input is { RequiresGrad: true };
-                ReadOnlySpan<float> layerIn = !bottom ? _layerInputs[layer - 1].Span : _timeMajorInput is not null ? _timeMajorInput.Span : _input is not null ? _input.Value.Span : default;
+                ReadOnlySpan<float> layerIn = bottom ? TimeMajorInput : _layerInputs[layer - 1].Span;
                 // The time loops (side by side when the directions get a core each), then in direction order the
                 // weight-gradient GEMMs, which all add into dIn.
                 int layerIndex = layer;

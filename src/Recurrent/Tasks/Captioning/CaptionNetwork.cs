@@ -120,9 +120,7 @@ public sealed class CaptionNetwork : IModule
         bool dropout = tape.Training && Shape.Dropout > 0f;
         if (Attention is null)
         {
-            Variable output = (dropout
-                ? Rnn.Forward(tape, tape.Dropout(Embedding.Forward(tape, inputs, steps, batch), Shape.Dropout, rng!), state.Recurrent, lengths, rng)
-                : Rnn.Forward(tape, Embedding.Weight, inputs, steps, batch, state.Recurrent, lengths, rng)).Output; // [T, B, H]; lookup folded into layer 0 where cheaper
+            Variable output = Rnn.Forward(tape, Embedding.Weight, inputs, steps, batch, state.Recurrent, lengths, rng, inputDropout: Shape.Dropout).Output; // [T, B, H]
             if (dropout) output = tape.Dropout(output, Shape.Dropout, rng!);
             return tape.View(Classifier.Forward(tape, output), steps * batch, Shape.VocabularySize);
         }

@@ -68,9 +68,7 @@ public sealed class ClassifierNetwork : IModule
     public Variable Forward(Tape tape, ReadOnlySpan<int> tokens, int steps, int batch, int[] lengths, Rng? rng)
     {
         bool dropout = tape.Training && Shape.Dropout > 0f;
-        RecurrentResult r = dropout
-            ? Rnn.Forward(tape, tape.Dropout(Embedding.Forward(tape, tokens, steps, batch), Shape.Dropout, rng!), lengths: lengths, dropoutRng: rng)
-            : Rnn.Forward(tape, Embedding.Weight, tokens, steps, batch, lengths: lengths, dropoutRng: rng); // lookup folded into layer 0 where cheaper
+        RecurrentResult r = Rnn.Forward(tape, Embedding.Weight, tokens, steps, batch, lengths: lengths, dropoutRng: rng, inputDropout: Shape.Dropout);
         Variable pooled = Shape.Pooling switch
         {
             Pooling.Last => LastState(tape, r.Final.H, batch),

@@ -88,13 +88,7 @@ public sealed class LanguageModelNetwork : IModule
     /// </summary>
     public (Variable Logits, RecurrentState Final) Forward(Tape tape, ReadOnlySpan<int> tokens, int steps, int batch, RecurrentState? state, Rng? rng)
     {
-        RecurrentResult r;
-        if (tape.Training && Shape.InputDropout > 0f)
-        {
-            Variable x = tape.Dropout(Embedding.Forward(tape, tokens, steps, batch), Shape.InputDropout, rng!);
-            r = Rnn.Forward(tape, x, state, dropoutRng: rng);
-        }
-        else r = Rnn.Forward(tape, Embedding.Weight, tokens, steps, batch, state, dropoutRng: tape.Training ? rng : null); // lookup folded into layer 0 where cheaper
+        RecurrentResult r = Rnn.Forward(tape, Embedding.Weight, tokens, steps, batch, state, dropoutRng: tape.Training ? rng : null, inputDropout: Shape.InputDropout);
         Variable h = r.Output;
         if (tape.Training && Shape.Dropout > 0f) h = tape.Dropout(h, Shape.Dropout, rng!);
         Variable logits = Decoder.Forward(tape, tape.View(h, steps * batch, Shape.HiddenSize));

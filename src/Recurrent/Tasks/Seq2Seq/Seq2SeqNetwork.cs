@@ -74,9 +74,7 @@ public sealed class Seq2SeqNetwork : IModule
     public EncodedSource Encode(Tape tape, ReadOnlySpan<int> tokens, int steps, int[] lengths, Rng? rng)
     {
         int b = lengths.Length;
-        RecurrentResult r = DropoutActive(tape)
-            ? Encoder.Forward(tape, tape.Dropout(SourceEmbedding.Forward(tape, tokens, steps, b), Shape.Dropout, rng!), lengths: lengths, dropoutRng: rng)
-            : Encoder.Forward(tape, SourceEmbedding.Weight, tokens, steps, b, lengths: lengths, dropoutRng: rng); // lookup folded into layer 0 where cheaper
+        RecurrentResult r = Encoder.Forward(tape, SourceEmbedding.Weight, tokens, steps, b, lengths: lengths, dropoutRng: rng, inputDropout: Shape.Dropout);
         AttentionMemory? memory = Attention?.Prepare(tape, r.Output, lengths);
         Variable h = Spread(tape, tape.Tanh(BridgeH.Forward(tape, TopLayer(tape, r.Final.H, b))), b);
         Variable? c = BridgeC is null ? null : Spread(tape, BridgeC.Forward(tape, TopLayer(tape, r.Final.C!, b)), b);
