@@ -17,12 +17,15 @@ internal static class LmEvalCommand
         var threads = CommonOptions.Threads();
         var precision = CommonOptions.Precision();
         var dynamic = new Option<bool>("--dynamic") { Description = "Dynamic evaluation: score the text in order, one stream, learning from each segment after scoring it (Krause et al. 2018)." };
-        var dynamicLr = new Option<float?>("--dynamic-lr") { Description = "Dynamic evaluation: SGD step size η (default 0.2)." };
-        var dynamicDecay = new Option<float?>("--dynamic-decay") { Description = "Dynamic evaluation: pull λ back towards the trained weights per segment (default 0.001)." };
+        var dynamicLr = new Option<float?>("--dynamic-lr") { Description = "Dynamic evaluation: step size η (default 2e-4 for rms, 0.2 for sgd)." };
+        var dynamicDecay = new Option<float?>("--dynamic-decay") { Description = "Dynamic evaluation: pull λ back towards the trained weights per segment (default 0.01 for rms, 0.001 for sgd)." };
         var dynamicSegment = new Option<int?>("--dynamic-segment") { Description = "Dynamic evaluation: tokens per segment (default 50)." };
+        var dynamicRule = new Option<string?>("--dynamic-rule") { Description = "Dynamic evaluation: update rule, 'rms' (each weight's step scaled by its RMS gradient on the training text; the default) or 'sgd'." };
+        var dynamicStats = new Option<string?>("--dynamic-stats") { Description = "Dynamic evaluation, rule rms: UTF-8 text to gather the RMS gradients on (default: the training text named in the model's config.json)." };
+        var dynamicEpsilon = new Option<float?>("--dynamic-epsilon") { Description = "Dynamic evaluation, rule rms: ε, as a fraction of the mean RMS gradient, added to each weight's (default 0.1)." };
         var command = new Command("eval", "Score a text: loss in nats per token, bits per character, perplexity.")
         {
-            model, data, json, precision, dynamic, dynamicLr, dynamicDecay, dynamicSegment, threads,
+            model, data, json, precision, dynamic, dynamicLr, dynamicDecay, dynamicSegment, dynamicRule, dynamicStats, dynamicEpsilon, threads,
         };
         command.SetAction(parse =>
         {
@@ -35,26 +38,45 @@ internal static class LmEvalCommand
             double charactersPerToken = (double)characters / Math.Max(1, ids.Length);
             string? precisionText = parse.GetValue(precision);
             bool isDynamic = parse.GetValue(dynamic);
-            if (!isDynamic && (parse.GetValue(dynamicLr) is not null || parse.GetValue(dynamicDecay) is not null || parse.GetValue(dynamicSegment) is not null))
-                throw new ArgumentException("--dynamic-lr, --dynamic-decay and --dynamic-segment apply to dynamic evaluation only; add --dynamic.");
+            if (!isDynamic && (parse.GetValue(dynamicLr) is not null || parse.GetValue(dynamicDecay) is not null || parse.GetValue(dynamicSegment) is not null
+                    || parse.GetValue(dynamicRule) is not null || parse.GetValue(dynamicStats) is not null || parse.GetValue(dynamicEpsilon) is not null))
+                throw new ArgumentException("--dynamic-lr, --dynamic-decay, --dynamic-segment, --dynamic-rule, --dynamic-stats and --dynamic-epsilon apply to dynamic evaluation only; add --dynamic.");
             if (isDynamic && precisionText is not null)
                 throw new ArgumentException("--precision and --dynamic cannot be combined: dynamic evaluation trains in float32.");
             LanguageModelScore score;
             if (isDynamic)
             {
-                var defaults = new DynamicEvaluationOptions();
+                DynamicEvaluationRule rule = parse.GetValue(dynamicRule) switch
+                {
+                    null or "rms" => DynamicEvaluationRule.Rms,
+                    "sgd" => DynamicEvaluationRule.Sgd,
+                    var other => throw new ArgumentException($"--dynamic-rule: '{other}' is not a rule; expected 'sgd' or 'rms'."),
+                };
+                if (rule != DynamicEvaluationRule.Rms && (parse.GetValue(dynamicStats) is not null || parse.GetValue(dynamicEpsilon) is not null))
+                    throw new ArgumentException("--dynamic-stats and --dynamic-epsilon apply to the rms rule only, not to --dynamic-rule sgd.");
+                var defaults = DynamicEvaluationOptions.DefaultsFor(rule);
                 DynamicEvaluationOptions options;
                 try
                 {
                     options = new DynamicEvaluationOptions(parse.GetValue(dynamicLr) ?? defaults.LearningRate, parse.GetValue(dynamicDecay) ?? defaults.Decay,
-                        parse.GetValue(dynamicSegment) ?? defaults.SegmentLength);
+                        parse.GetValue(dynamicSegment) ?? defaults.SegmentLength, defaults.Clip, rule, parse.GetValue(dynamicEpsilon) ?? defaults.Epsilon);
                 }
                 catch (ArgumentOutOfRangeException e)
                 {
-                    throw new ArgumentException($"--dynamic-{(e.ParamName == "learningRate" ? "lr" : e.ParamName == "decay" ? "decay" : "segment")}: {e.Message.Split(" (Parameter")[0]}", e);
+                    string name = e.ParamName switch { "learningRate" => "lr", "decay" => "decay", "segmentLength" => "segment", _ => "epsilon" };
+                    throw new ArgumentException($"--dynamic-{name}: {e.Message.Split(" (Parameter")[0]}", e);
+                }
+                DynamicGradientStatistics? statistics = null;
+                if (rule == DynamicEvaluationRule.Rms)
+                {
+                    string? statsPath = parse.GetValue(dynamicStats);
+                    string statsText = statsPath is not null ? TextFile.ReadUtf8(statsPath) : TrainingTextOf(parse.GetValue(model)!, parse.InvocationConfiguration.Error);
+                    int[] statsIds = lm.Encode(statsText, out _);
+                    var gathering = FractionProgress.ForConsole("gradient statistics", parse.InvocationConfiguration.Error);
+                    statistics = DynamicEvaluation.GradientStatistics(lm.Network, statsIds, options.SegmentLength, progress: gathering.Report);
                 }
                 var progress = FractionProgress.ForConsole("dynamic evaluation", parse.InvocationConfiguration.Error);
-                score = DynamicEvaluation.Evaluate(lm.Network, ids, charactersPerToken, options, progress.Report);
+                score = DynamicEvaluation.Evaluate(lm.Network, ids, charactersPerToken, options, progress.Report, statistics);
             }
             // --precision scores through the generation path (one token at a time), to measure what it costs in quality.
             else score = precisionText is null
@@ -77,5 +99,31 @@ internal static class LmEvalCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The training text of a model folder, as its config.json names it ("training"."data"; null means the
+    /// bundled sample). A file that is no longer there is an error that points to --dynamic-stats.
+    /// </summary>
+    private static string TrainingTextOf(string folder, TextWriter log)
+    {
+        string path = Path.Combine(folder, "config.json");
+        System.Text.Json.Nodes.JsonNode? training;
+        try
+        {
+            training = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))?["training"];
+        }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            throw new RecurrentDataException($"{path}: cannot read the name of the training text ({e.Message}); give --dynamic-stats FILE.", e);
+        }
+        if (training is not System.Text.Json.Nodes.JsonObject o || !o.ContainsKey("data"))
+            throw new ArgumentException($"--dynamic-rule rms gathers gradient statistics on the training text, and {path} does not name it; give --dynamic-stats FILE, or use --dynamic-rule sgd.");
+        string? data = o["data"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out string? name) ? name : null;
+        if (data is null)
+            return BundledSample.Read(_ => log.WriteLine("gradient statistics on the bundled sample the model was trained on (samples/moby-dick.txt)"));
+        if (!File.Exists(data))
+            throw new ArgumentException($"--dynamic-rule rms gathers gradient statistics on the training text, and {path} names '{data}', which does not exist here; give --dynamic-stats FILE, or use --dynamic-rule sgd.");
+        return TextFile.ReadUtf8(data);
     }
 }

@@ -117,6 +117,19 @@ public sealed class LmCliTests : IDisposable
         Assert.True(dynamicDoc.RootElement.GetProperty("bpc").GetDouble() > 0);
         AssertUsageError("--dynamic-segment", "lm", "eval", "--model", dir, "--data", shortText, "--dynamic", "--dynamic-segment", "0");
         AssertUsageError("add --dynamic", "lm", "eval", "--model", dir, "--data", shortText, "--dynamic-lr", "0.1");
+        var (sgdCode, sgdJson, sgdError) = Run("lm", "eval", "--model", dir, "--data", shortText, "--json", "--dynamic", "--dynamic-rule", "sgd", "--dynamic-segment", "20");
+        Assert.True(sgdCode == 0, sgdError);
+        Assert.NotEqual(dynamicJson, sgdJson);
+        AssertUsageError("--dynamic-rule", "lm", "eval", "--model", dir, "--data", shortText, "--dynamic", "--dynamic-rule", "adam");
+        AssertUsageError("rms rule only", "lm", "eval", "--model", dir, "--data", shortText, "--dynamic", "--dynamic-rule", "sgd", "--dynamic-stats", path);
+        AssertUsageError("--dynamic-epsilon", "lm", "eval", "--model", dir, "--data", shortText, "--dynamic", "--dynamic-epsilon", "0");
+        // The training text is gone: the rms rule says where to point it instead of failing obscurely.
+        string moved = path + ".moved";
+        File.Move(path, moved);
+        AssertUsageError("--dynamic-stats", "lm", "eval", "--model", dir, "--data", shortText, "--dynamic");
+        var (statsCode, statsJson, statsError) = Run("lm", "eval", "--model", dir, "--data", shortText, "--json", "--dynamic", "--dynamic-segment", "20", "--dynamic-stats", moved);
+        Assert.True(statsCode == 0, statsError);
+        Assert.Equal(dynamicJson, statsJson);
     }
 
     [Fact]
