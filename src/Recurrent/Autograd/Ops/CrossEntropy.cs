@@ -105,16 +105,26 @@ public static class CrossEntropyOps
             int c = logits.Value.Dim(1);
             ReadOnlySpan<float> lp = logProbs.Value.Span, dY = gradY.Span;
             float smooth = labelSmoothing / c;
-            for (int i = 0; i < targets.Length; i++)
+            float[] p = System.Buffers.ArrayPool<float>.Shared.Rent(c);
+            try
             {
-                if (tokenWeights[i] == 0f) continue;
-                float g = reduction == CrossEntropyReduction.None ? dY[i] : dY[0] / denominator;
-                float scale = tokenWeights[i] * g;
-                ReadOnlySpan<float> row = lp.Slice(i * c, c);
-                Span<float> dRow = dLogits.Slice(i * c, c);
-                // ℓ_i = −Σ_j q_ij·log_softmax(logits_i)_j  →  d logits_ij += (p_ij − q_ij)·w_i·g_i
-                for (int j = 0; j < c; j++) dRow[j] += (MathF.Exp(row[j]) - smooth) * scale;
-                dRow[targets[i]] -= (1f - labelSmoothing) * scale;
+                Span<float> probabilities = p.AsSpan(0, c);
+                for (int i = 0; i < targets.Length; i++)
+                {
+                    if (tokenWeights[i] == 0f) continue;
+                    float g = reduction == CrossEntropyReduction.None ? dY[i] : dY[0] / denominator;
+                    float scale = tokenWeights[i] * g;
+                    Span<float> dRow = dLogits.Slice(i * c, c);
+                    // ℓ_i = −Σ_j q_ij·log_softmax(logits_i)_j  →  d logits_ij += (p_ij − q_ij)·w_i·g_i
+                    TensorPrimitives.Exp(lp.Slice(i * c, c), probabilities);
+                    if (smooth != 0f) TensorPrimitives.Subtract(probabilities, smooth, probabilities);
+                    TensorPrimitives.MultiplyAdd(probabilities, scale, dRow, dRow);
+                    dRow[targets[i]] -= (1f - labelSmoothing) * scale;
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<float>.Shared.Return(p);
             }
         }
     }
