@@ -71,7 +71,7 @@ internal static class LmEvalCommand
                 {
                     string? statsPath = parse.GetValue(dynamicStats);
                     string statsText = statsPath is not null ? TextFile.ReadUtf8(statsPath) : TrainingTextOf(parse.GetValue(model)!, parse.InvocationConfiguration.Error);
-                    int[] statsIds = lm.Encode(statsText, out _);
+                    int[] statsIds = lm.Encode(Prefix(statsText, StatisticsCharacters), out _);
                     var gathering = FractionProgress.ForConsole("gradient statistics", parse.InvocationConfiguration.Error);
                     statistics = DynamicEvaluation.GradientStatistics(lm.Network, statsIds, options.SegmentLength, progress: gathering.Report);
                 }
@@ -99,6 +99,21 @@ internal static class LmEvalCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Characters of the reference text encoded for gradient statistics: enough for the
+    /// <see cref="DynamicEvaluation.DefaultStatisticsTokens"/> they read at any tokenizer's length of token, without
+    /// encoding the whole of a large training text.
+    /// </summary>
+    private const int StatisticsCharacters = 64 * (int)DynamicEvaluation.DefaultStatisticsTokens;
+
+    /// <summary>The first <paramref name="length"/> UTF-16 units of a text, never cutting a surrogate pair.</summary>
+    private static string Prefix(string text, int length)
+    {
+        if (text.Length <= length) return text;
+        if (char.IsHighSurrogate(text[length - 1])) length--;
+        return text[..length];
     }
 
     /// <summary>
