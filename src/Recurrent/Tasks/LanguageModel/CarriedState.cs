@@ -39,6 +39,22 @@ public sealed class CarriedState
         return this;
     }
 
+    /// <summary>A copy of batch row <paramref name="row"/> of this state [L·D, B, H], as a state of batch 1 [L·D, 1, H].</summary>
+    public CarriedState Row(int row)
+    {
+        int layers = H.Dim(0), batch = H.Dim(1), hidden = H.Dim(2);
+        ArgumentOutOfRangeException.ThrowIfNegative(row);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, batch);
+        Tensor Take(Tensor source)
+        {
+            var result = Tensor.Zeros(layers, 1, hidden);
+            for (int k = 0; k < layers; k++)
+                source.Span.Slice((k * batch + row) * hidden, hidden).CopyTo(result.Span.Slice(k * hidden, hidden));
+            return result;
+        }
+        return new CarriedState(Take(H), C is null ? null : Take(C));
+    }
+
     private static void CopyRows(Tensor source, Tensor target, int first)
     {
         int layers = target.Dim(0), batch = target.Dim(1), hidden = target.Dim(2), rows = source.Dim(1);

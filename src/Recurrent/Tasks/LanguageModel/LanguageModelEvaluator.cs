@@ -1,6 +1,7 @@
 // Evaluation of a language model on a token sequence: mean cross-entropy per token in nats, bits per
 // character and perplexity. The tokens are cut into up to 32 parallel streams (each at least 256 tokens
-// long) run statefully in chunks, so every target is scored once. Each stream but the first starts from the
+// long) run statefully in chunks, and the few targets left over when the text does not divide evenly continue
+// the last stream, so every target is scored once. Each stream but the first starts from the
 // state left by reading the 256 tokens before it (not scored), so the figure matches reading the text as
 // one stream, the canonical way, instead of paying a cold start at every stream boundary.
 using Recurrent.Autograd;
@@ -45,6 +46,16 @@ public static class LanguageModelEvaluator
             totalNats += loss.Value[0];
             count += steps * batch;
             state = CarriedState.CopyOf(final);
+            tape.Reset();
+        }
+        // The streams cover B·L targets; the up to B − 1 left over continue the last stream, from its state.
+        int rest = tokens.Length - 1 - batch * length;
+        if (rest > 0)
+        {
+            int start = batch * length;
+            var (logits, _) = network.Forward(tape, tokens.AsSpan(start, rest), rest, 1, state?.Row(batch - 1).AsState(), null);
+            totalNats += tape.CrossEntropy(logits, tokens.AsSpan(start + 1, rest), reduction: CrossEntropyReduction.Sum).Value[0];
+            count += rest;
             tape.Reset();
         }
         double nats = totalNats / count;
