@@ -21,6 +21,15 @@ internal sealed record LmEvalResult(
     [property: JsonPropertyName("tokens")] long Tokens,
     [property: JsonPropertyName("unknown")] int Unknown);
 
+/// <summary><c>rnn lm calibrate --json</c>.</summary>
+internal sealed record LmCalibrateResult(
+    [property: JsonPropertyName("temperature")] double Temperature,
+    [property: JsonPropertyName("tokens")] long Tokens,
+    [property: JsonPropertyName("loss_before")] double LossBefore,
+    [property: JsonPropertyName("loss_after")] double LossAfter,
+    [property: JsonPropertyName("bpc_before")] double BpcBefore,
+    [property: JsonPropertyName("bpc_after")] double BpcAfter);
+
 /// <summary><c>rnn lm sample --json</c>.</summary>
 internal sealed record SampleResult(
     [property: JsonPropertyName("prime")] string Prime,
@@ -88,5 +97,6 @@ internal sealed record Seq2SeqEvalResult(
 [JsonSerializable(typeof(GenerateBenchResult))]
 [JsonSerializable(typeof(ModelBenchResult))]
 [JsonSerializable(typeof(LmEvalResult))]
+[JsonSerializable(typeof(LmCalibrateResult))]
 [JsonSerializable(typeof(SampleResult))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -11,6 +11,7 @@ internal static class LmCommand
         lm.Subcommands.Add(LmTrainCommand.Create());
         lm.Subcommands.Add(LmSampleCommand.Create());
         lm.Subcommands.Add(LmEvalCommand.Create());
+        lm.Subcommands.Add(LmCalibrateCommand.Create());
         return lm;
     }
 }

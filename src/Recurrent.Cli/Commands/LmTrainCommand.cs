@@ -51,10 +51,11 @@ internal static class LmTrainCommand
         var bptt = new Option<int?>("--bptt", "--seq") { Description = $"k1: time steps per update (default {DefaultBptt})." };
         var bpttBack = new Option<int?>("--bptt-back") { Description = "k2 ≥ k1: time steps back-propagated per update (default k1)." };
         var init = new Option<string?>("--init") { Description = "Initial biases: text (default: the decoder's bias from the training text's token frequencies and, for an LSTM, forget gates open) or pytorch (PyTorch's uniform draw for every parameter)." };
+        var noCalibrate = new Option<bool>("--no-calibrate") { Description = "Keep the best model as trained; by default a softmax temperature fitted to the validation text is folded into its decoder at the end." };
         var common = new TrainingOptionsBinder();
         var command = new Command("train", "Train a language model on a text file (stateful truncated BPTT).")
         {
-            data, valid, validFraction, tokenizer, cell, layers, hidden, embed, dropout, embeddingDropout, weightDrop, batch, bptt, bpttBack, init,
+            data, valid, validFraction, tokenizer, cell, layers, hidden, embed, dropout, embeddingDropout, weightDrop, batch, bptt, bpttBack, init, noCalibrate,
         };
         common.AddTo(command);
         command.SetAction((parse, cancel) => Task.FromResult(Train(parse, cancel)));
@@ -137,9 +138,20 @@ internal static class LmTrainCommand
             }
             display.Train(task, options, runDir, resume: saved is not null, cancel,
                 s => $"best validation loss {s.BestMetric:F4} nats/token at step {s.BestStep}; model in {Path.Combine(runDir, RunFiles.Model)}");
+            if (!parse.GetValue(noCalibrate) && !cancel.IsCancellationRequested && File.Exists(Path.Combine(runDir, RunFiles.Model)))
+                display.Message(Describe(LanguageModel.CalibrateFolder(runDir, validText), "validation", task.ReportsBitsPerToken));
             display.Message($"sample from it:  rnn lm sample --model {runDir}");
             return ExitCodes.Success;
         }
+    }
+
+    /// <summary>One line on a temperature fit, in bits per character for a character model, else nats per token.</summary>
+    internal static string Describe(TemperatureFit fit, string textName, bool bitsPerCharacter)
+    {
+        string Figure(LanguageModelScore score) => bitsPerCharacter ? $"{score.BitsPerCharacter:F4} bpc" : $"{score.Loss:F4} nats/token";
+        return fit.Temperature == 1.0
+            ? $"calibration: a softmax temperature of 1 fits the {textName} text best ({Figure(fit.Before)}); model unchanged"
+            : $"calibration: softmax temperature {fit.Temperature:F3} folded into the decoder; {textName} {Figure(fit.Before)} → {Figure(fit.After)}";
     }
 
     private static LanguageModel LoadForResume(string runDir)
@@ -160,7 +172,7 @@ internal static class LmTrainCommand
     };
 
     /// <summary>Where the validation tail starts: the last <paramref name="fraction"/> of the text, at a character boundary.</summary>
-    private static int TailCut(string text, double fraction)
+    internal static int TailCut(string text, double fraction)
     {
         int cut = (int)Math.Round(text.Length * (1 - fraction));
         if (cut > 0 && cut < text.Length && char.IsLowSurrogate(text[cut])) cut--;

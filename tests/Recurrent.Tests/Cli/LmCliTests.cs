@@ -97,6 +97,32 @@ public sealed class LmCliTests : IDisposable
         foreach (string file in new[] { "config.json", "model.safetensors", "trainer.json", "metrics.jsonl", "loss.png" })
             Assert.True(File.Exists(Path.Combine(dir, file)), $"{file} missing from the run folder");
 
+        // Training ends by fitting a softmax temperature to the validation text (the tail of --data) and folding it
+        // into the decoder: the same run with --no-calibrate, calibrated afterwards on that tail, gives the same bytes.
+        string plain = Path.Combine(_root, "plain");
+        var (plainCode, _, plainError) = Run("lm", "train", "--data", path, "--out", plain, "--steps", "30", "--eval-every", "15", "--hidden", "32", "--embed", "16",
+            "--batch", "8", "--bptt", "32", "--no-calibrate");
+        Assert.True(plainCode == 0, plainError);
+        Assert.DoesNotContain("calibration", File.ReadAllText(Path.Combine(plain, "config.json")));
+        string corpus = File.ReadAllText(path);
+        string tail = Text("valid.txt", corpus[LmTrainCommand.TailCut(corpus, 0.05)..]);
+        var (calibrateCode, calibrateJson, calibrateError) = Run("lm", "calibrate", "--model", plain, "--data", tail, "--json");
+        Assert.True(calibrateCode == 0, calibrateError);
+        using (var calibrated = JsonDocument.Parse(calibrateJson))
+        {
+            foreach (string field in new[] { "temperature", "tokens", "loss_before", "loss_after", "bpc_before", "bpc_after" })
+                Assert.True(calibrated.RootElement.TryGetProperty(field, out _), $"calibrate --json lacks '{field}'");
+            double temperature = calibrated.RootElement.GetProperty("temperature").GetDouble();
+            Assert.NotEqual(1.0, temperature);   // this model is over-confident on the tail; else the test shows nothing
+            using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "config.json")));
+            Assert.Equal(temperature, config.RootElement.GetProperty("calibration").GetProperty("temperature").GetDouble(), 6);
+        }
+        Assert.Equal(File.ReadAllBytes(Path.Combine(plain, "model.safetensors")), File.ReadAllBytes(Path.Combine(dir, "model.safetensors")));
+        using (var again = JsonDocument.Parse(Run("lm", "calibrate", "--model", dir, "--data", tail, "--json").Out))
+            Assert.Equal(1.0, again.RootElement.GetProperty("temperature").GetDouble());
+        AssertUsageError("nope", "lm", "calibrate", "--model", Path.Combine(_root, "nope"), "--data", path);
+        AssertUsageError("missing.txt", "lm", "calibrate", "--model", dir, "--data", Path.Combine(_root, "missing.txt"));
+
         var (sampleCode, sample, sampleError) = Run("lm", "sample", "--model", dir, "--length", "40", "--seed", "3", "--prime", "the ");
         Assert.True(sampleCode == 0, sampleError);
         Assert.StartsWith("the ", sample);

@@ -1,5 +1,6 @@
 // A trained language model as a user holds it: network, vocabulary and tokenizer, loaded from a model
 // folder (config.json + model.safetensors) or created for training.
+using System.Text.Json.Nodes;
 using Recurrent.Data;
 using Recurrent.Interop;
 using Recurrent.Nn;
@@ -51,6 +52,42 @@ public sealed class LanguageModel
                 throw new RecurrentDataException($"{path}: tensor '{name}' is {saved.ShapeText} but config.json implies {parameter.Value.ShapeText}.");
             saved.Span.CopyTo(parameter.Value.Span);
         }
+    }
+
+    /// <summary>
+    /// Fits a softmax temperature to held-out text (<see cref="TemperatureCalibration"/>) for the model in
+    /// <paramref name="folder"/> and, unless the fit is τ = 1, folds it into the decoder: model.safetensors is
+    /// rewritten, then config.json records the temperature applied so far (the product over calibrations) under
+    /// "calibration". Both writes are atomic.
+    /// </summary>
+    /// <exception cref="RecurrentDataException">The folder does not hold a language model, or the text has fewer than 2 tokens.</exception>
+    public static TemperatureFit CalibrateFolder(string folder, string heldOutText)
+    {
+        LanguageModel model = Load(folder);
+        int[] ids = model.Encode(heldOutText, out _);
+        int characters = 0;
+        foreach (var _ in heldOutText.EnumerateRunes()) characters++;
+        TemperatureFit fit = TemperatureCalibration.Fit(model.Network, ids, (double)characters / Math.Max(1, ids.Length));
+        if (fit.Temperature == 1.0) return fit;
+        TemperatureCalibration.Apply(model.Network, fit.Temperature);
+        SafeTensors.Write(Path.Combine(folder, RunFiles.Model),
+            model.Network.NamedParameters().Select(p => KeyValuePair.Create(p.Name, p.Parameter.Value)).ToList());
+        string configPath = Path.Combine(folder, RunFiles.Config);
+        JsonObject config = RunFiles.ReadJsonObject(configPath);
+        double earlier = config["calibration"]?["temperature"]?.GetValue<double>() ?? 1.0;
+        config["calibration"] = new JsonObject
+        {
+            ["temperature"] = Math.Round(earlier * fit.Temperature, 6),
+            ["last_fit"] = new JsonObject
+            {
+                ["temperature"] = Math.Round(fit.Temperature, 6),
+                ["tokens"] = fit.Before.Tokens,
+                ["loss_before"] = Math.Round(fit.Before.Loss, 6),
+                ["loss_after"] = Math.Round(fit.After.Loss, 6),
+            },
+        };
+        RunFiles.WriteJsonAtomic(configPath, config);
+        return fit;
     }
 
     /// <summary>Token ids of a text (unknown tokens become &lt;unk&gt;).</summary>

@@ -25,6 +25,19 @@ public static class LanguageModelEvaluator
     /// <summary>Scores <paramref name="tokens"/>; <paramref name="charactersPerToken"/> converts bits per token to bits per character (1 for a character model).</summary>
     public static LanguageModelScore Evaluate(LanguageModelNetwork network, int[] tokens, double charactersPerToken)
     {
+        double totalNats = 0;
+        long count = ForEachChunk(network, tokens, (tape, logits, targets) =>
+            totalNats += tape.CrossEntropy(logits, targets, reduction: CrossEntropyReduction.Sum).Value[0]);
+        double nats = totalNats / count;
+        return new LanguageModelScore(nats, nats / Math.Log(2) / charactersPerToken, Math.Exp(nats), count);
+    }
+
+    /// <summary>
+    /// Reads <paramref name="tokens"/> as <see cref="Evaluate"/> does and hands each chunk's logits [rows, V] and
+    /// targets [rows] to <paramref name="visit"/> (gradients off); returns the number of targets, every one once.
+    /// </summary>
+    internal static long ForEachChunk(LanguageModelNetwork network, int[] tokens, Action<Tape, Variable, ReadOnlySpan<int>> visit)
+    {
         if (tokens.Length < 2)
             throw new RecurrentDataException($"Evaluation needs at least 2 tokens; the text has {tokens.Length}.");
         int batch = Math.Clamp((tokens.Length - 1) / ChunkSteps, 1, 32);
@@ -35,15 +48,13 @@ public static class LanguageModelEvaluator
         var inputs = new int[ChunkSteps * batch];
         var targets = new int[ChunkSteps * batch];
         CarriedState? state = WarmState(network, tokens, batch, length);
-        double totalNats = 0;
         long count = 0;
         for (int position = 0; position < length; position += ChunkSteps)
         {
             int steps = Math.Min(ChunkSteps, length - position);
             streams.Fill(position, steps, inputs.AsSpan(0, steps * batch), targets.AsSpan(0, steps * batch));
             var (logits, final) = network.Forward(tape, inputs.AsSpan(0, steps * batch), steps, batch, state?.AsState(), null);
-            Variable loss = tape.CrossEntropy(logits, targets.AsSpan(0, steps * batch), reduction: CrossEntropyReduction.Sum);
-            totalNats += loss.Value[0];
+            visit(tape, logits, targets.AsSpan(0, steps * batch));
             count += steps * batch;
             state = CarriedState.CopyOf(final);
             tape.Reset();
@@ -54,12 +65,11 @@ public static class LanguageModelEvaluator
         {
             int start = batch * length;
             var (logits, _) = network.Forward(tape, tokens.AsSpan(start, rest), rest, 1, state?.Row(batch - 1).AsState(), null);
-            totalNats += tape.CrossEntropy(logits, tokens.AsSpan(start + 1, rest), reduction: CrossEntropyReduction.Sum).Value[0];
+            visit(tape, logits, tokens.AsSpan(start + 1, rest));
             count += rest;
             tape.Reset();
         }
-        double nats = totalNats / count;
-        return new LanguageModelScore(nats, nats / Math.Log(2) / charactersPerToken, Math.Exp(nats), count);
+        return count;
     }
 
     /// <summary>
