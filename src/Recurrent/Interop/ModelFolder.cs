@@ -48,6 +48,8 @@ public static class ModelFolder
                     new("dropout", s.Dropout.ToString("0.###")),
                     new("embedding dropout", s.InputDropout.ToString("0.###")),
                     new("weight drop", s.WeightDrop.ToString("0.###")),
+                    new("softmax temperature", json["calibration"] is JsonObject calibration && calibration["temperature"] is JsonValue t && t.TryGetValue(out double tau)
+                        ? $"{tau:0.###} (calibrated, folded into the decoder)" : "1 (not calibrated)"),
                 ]);
             }
             case ClassificationConfig.TaskName:

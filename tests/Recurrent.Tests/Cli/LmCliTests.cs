@@ -118,6 +118,7 @@ public sealed class LmCliTests : IDisposable
             Assert.Equal(temperature, config.RootElement.GetProperty("calibration").GetProperty("temperature").GetDouble(), 6);
         }
         Assert.Equal(File.ReadAllBytes(Path.Combine(plain, "model.safetensors")), File.ReadAllBytes(Path.Combine(dir, "model.safetensors")));
+        Assert.Contains("(calibrated, folded into the decoder)", Run("info", dir).Out);
         using (var again = JsonDocument.Parse(Run("lm", "calibrate", "--model", dir, "--data", tail, "--json").Out))
             Assert.Equal(1.0, again.RootElement.GetProperty("temperature").GetDouble());
         AssertUsageError("nope", "lm", "calibrate", "--model", Path.Combine(_root, "nope"), "--data", path);

@@ -74,7 +74,7 @@ public sealed class LanguageModel
             model.Network.NamedParameters().Select(p => KeyValuePair.Create(p.Name, p.Parameter.Value)).ToList());
         string configPath = Path.Combine(folder, RunFiles.Config);
         JsonObject config = RunFiles.ReadJsonObject(configPath);
-        double earlier = config["calibration"]?["temperature"]?.GetValue<double>() ?? 1.0;
+        double earlier = config["calibration"] is JsonObject calibration && calibration["temperature"] is JsonValue t && t.TryGetValue(out double tau) && tau > 0 ? tau : 1.0;
         config["calibration"] = new JsonObject
         {
             ["temperature"] = Math.Round(earlier * fit.Temperature, 6),
