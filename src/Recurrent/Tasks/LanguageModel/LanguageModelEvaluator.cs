@@ -27,16 +27,23 @@ public static class LanguageModelEvaluator
     {
         double totalNats = 0;
         long count = ForEachChunk(network, tokens, (tape, logits, targets) =>
-            totalNats += tape.CrossEntropy(logits, targets, reduction: CrossEntropyReduction.Sum).Value[0]);
+        {
+            totalNats += tape.CrossEntropy(logits, targets, reduction: CrossEntropyReduction.Sum).Value[0];
+            return true;
+        });
         double nats = totalNats / count;
         return new LanguageModelScore(nats, nats / Math.Log(2) / charactersPerToken, Math.Exp(nats), count);
     }
 
+    /// <summary>A chunk's logits [rows, V] and targets [rows]; returns false to stop reading.</summary>
+    internal delegate bool ChunkVisitor(Tape tape, Variable logits, ReadOnlySpan<int> targets);
+
     /// <summary>
-    /// Reads <paramref name="tokens"/> as <see cref="Evaluate"/> does and hands each chunk's logits [rows, V] and
-    /// targets [rows] to <paramref name="visit"/> (gradients off); returns the number of targets, every one once.
+    /// Reads <paramref name="tokens"/> as <see cref="Evaluate"/> does and hands each chunk to
+    /// <paramref name="visit"/> (gradients off) until it returns false; returns the number of targets handed over,
+    /// every one once when the visitor reads to the end.
     /// </summary>
-    internal static long ForEachChunk(LanguageModelNetwork network, int[] tokens, Action<Tape, Variable, ReadOnlySpan<int>> visit)
+    internal static long ForEachChunk(LanguageModelNetwork network, int[] tokens, ChunkVisitor visit)
     {
         if (tokens.Length < 2)
             throw new RecurrentDataException($"Evaluation needs at least 2 tokens; the text has {tokens.Length}.");
@@ -54,10 +61,11 @@ public static class LanguageModelEvaluator
             int steps = Math.Min(ChunkSteps, length - position);
             streams.Fill(position, steps, inputs.AsSpan(0, steps * batch), targets.AsSpan(0, steps * batch));
             var (logits, final) = network.Forward(tape, inputs.AsSpan(0, steps * batch), steps, batch, state?.AsState(), null);
-            visit(tape, logits, targets.AsSpan(0, steps * batch));
+            bool more = visit(tape, logits, targets.AsSpan(0, steps * batch));
             count += steps * batch;
             state = CarriedState.CopyOf(final);
             tape.Reset();
+            if (!more) return count;
         }
         // The streams cover B·L targets; the up to B − 1 left over continue the last stream, from its state.
         int rest = tokens.Length - 1 - batch * length;
