@@ -22,9 +22,8 @@ internal static class LmCalibrateCommand
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             string folder = parse.GetValue(model)!;
-            LanguageModel.Load(folder);   // a clear error for a missing or foreign folder before the text is read
-            string text = TextFile.ReadUtf8(parse.GetValue(data)!);
-            TemperatureFit fit = LanguageModel.CalibrateFolder(folder, text);
+            LanguageModel lm = LanguageModel.Load(folder);
+            TemperatureFit fit = lm.CalibrateInFolder(folder, TextFile.ReadUtf8(parse.GetValue(data)!));
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {
@@ -32,7 +31,7 @@ internal static class LmCalibrateCommand
                     Math.Round(fit.Before.BitsPerCharacter, 6), Math.Round(fit.After.BitsPerCharacter, 6));
                 output.WriteLine(JsonSerializer.Serialize(result, CliJsonContext.Default.LmCalibrateResult));
             }
-            else output.WriteLine(LmTrainCommand.Describe(fit, "held-out", bitsPerCharacter: LanguageModel.Load(folder).Config.Tokenizer == TokenizerKind.Character));
+            else output.WriteLine(LmTrainCommand.Describe(fit, "held-out", bitsPerCharacter: lm.Config.Tokenizer == TokenizerKind.Character));
             return ExitCodes.Success;
         });
         return command;

@@ -33,9 +33,7 @@ internal static class LmEvalCommand
             LanguageModel lm = LanguageModel.Load(parse.GetValue(model)!);
             string text = TextFile.ReadUtf8(parse.GetValue(data)!);
             int[] ids = lm.Encode(text, out int unknown);
-            int characters = 0;
-            foreach (var _ in text.EnumerateRunes()) characters++;
-            double charactersPerToken = (double)characters / Math.Max(1, ids.Length);
+            double charactersPerToken = LanguageModel.CharactersPerToken(text, ids.Length);
             string? precisionText = parse.GetValue(precision);
             bool isDynamic = parse.GetValue(dynamic);
             if (!isDynamic && (parse.GetValue(dynamicLr) is not null || parse.GetValue(dynamicDecay) is not null || parse.GetValue(dynamicSegment) is not null

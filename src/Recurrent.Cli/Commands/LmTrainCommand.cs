@@ -116,7 +116,7 @@ internal static class LmTrainCommand
             int[] trainIds = model.Encode(text, out _);
             if (saved is null && initName == "text") model.Network.InitializeForText(trainIds);
             int[] validIds = model.Encode(validText, out int unknown);
-            double charactersPerToken = (double)CountCharacters(validText) / Math.Max(1, validIds.Length);
+            double charactersPerToken = LanguageModel.CharactersPerToken(validText, validIds.Length);
             display.Message($"{trainIds.Length:N0} training and {validIds.Length:N0} validation tokens; vocabulary {model.Vocabulary.Count}" +
                 (unknown > 0 ? $"; {unknown} validation tokens unknown" : "") +
                 $"; {model.Network.NamedParameters().Sum(p => (long)p.Parameter.Value.Length):N0} parameters; run folder {runDir}");
@@ -139,7 +139,7 @@ internal static class LmTrainCommand
             display.Train(task, options, runDir, resume: saved is not null, cancel,
                 s => $"best validation loss {s.BestMetric:F4} nats/token at step {s.BestStep}; model in {Path.Combine(runDir, RunFiles.Model)}");
             if (!parse.GetValue(noCalibrate) && !cancel.IsCancellationRequested && File.Exists(Path.Combine(runDir, RunFiles.Model)))
-                display.Message(Describe(LanguageModel.CalibrateFolder(runDir, validText), "validation", task.ReportsBitsPerToken));
+                display.Message(Describe(LanguageModel.Load(runDir).CalibrateInFolder(runDir, validText), "validation", task.ReportsBitsPerToken));
             display.Message($"sample from it:  rnn lm sample --model {runDir}");
             return ExitCodes.Success;
         }
@@ -177,12 +177,5 @@ internal static class LmTrainCommand
         int cut = (int)Math.Round(text.Length * (1 - fraction));
         if (cut > 0 && cut < text.Length && char.IsLowSurrogate(text[cut])) cut--;
         return cut;
-    }
-
-    private static int CountCharacters(string text)
-    {
-        int n = 0;
-        foreach (var _ in text.EnumerateRunes()) n++;
-        return n;
     }
 }

@@ -55,23 +55,20 @@ public sealed class LanguageModel
     }
 
     /// <summary>
-    /// Fits a softmax temperature to held-out text (<see cref="TemperatureCalibration"/>) for the model in
-    /// <paramref name="folder"/> and, unless the fit is τ = 1, folds it into the decoder: model.safetensors is
-    /// rewritten, then config.json records the temperature applied so far (the product over calibrations) under
-    /// "calibration". Both writes are atomic.
+    /// Fits a softmax temperature to held-out text (<see cref="TemperatureCalibration"/>) for this model, loaded
+    /// from <paramref name="folder"/>, and, unless the fit is τ = 1, folds it into the decoder: model.safetensors
+    /// is rewritten, then config.json records the temperature applied so far (the product over calibrations)
+    /// under "calibration". Both writes are atomic.
     /// </summary>
-    /// <exception cref="RecurrentDataException">The folder does not hold a language model, or the text has fewer than 2 tokens.</exception>
-    public static TemperatureFit CalibrateFolder(string folder, string heldOutText)
+    /// <exception cref="RecurrentDataException">The text has fewer than 2 tokens, or config.json cannot be read.</exception>
+    public TemperatureFit CalibrateInFolder(string folder, string heldOutText)
     {
-        LanguageModel model = Load(folder);
-        int[] ids = model.Encode(heldOutText, out _);
-        int characters = 0;
-        foreach (var _ in heldOutText.EnumerateRunes()) characters++;
-        TemperatureFit fit = TemperatureCalibration.Fit(model.Network, ids, (double)characters / Math.Max(1, ids.Length));
+        int[] ids = Encode(heldOutText, out _);
+        TemperatureFit fit = TemperatureCalibration.Fit(Network, ids, CharactersPerToken(heldOutText, ids.Length));
         if (fit.Temperature == 1.0) return fit;
-        TemperatureCalibration.Apply(model.Network, fit.Temperature);
+        TemperatureCalibration.Apply(Network, fit.Temperature);
         SafeTensors.Write(Path.Combine(folder, RunFiles.Model),
-            model.Network.NamedParameters().Select(p => KeyValuePair.Create(p.Name, p.Parameter.Value)).ToList());
+            Network.NamedParameters().Select(p => KeyValuePair.Create(p.Name, p.Parameter.Value)).ToList());
         string configPath = Path.Combine(folder, RunFiles.Config);
         JsonObject config = RunFiles.ReadJsonObject(configPath);
         double earlier = config["calibration"] is JsonObject calibration && calibration["temperature"] is JsonValue t && t.TryGetValue(out double tau) && tau > 0 ? tau : 1.0;
@@ -88,6 +85,14 @@ public sealed class LanguageModel
         };
         RunFiles.WriteJsonAtomic(configPath, config);
         return fit;
+    }
+
+    /// <summary>Characters (Unicode scalar values) of <paramref name="text"/> per token of its encoding: converts bits per token to bits per character.</summary>
+    public static double CharactersPerToken(string text, int tokens)
+    {
+        int characters = 0;
+        foreach (var _ in text.EnumerateRunes()) characters++;
+        return (double)characters / Math.Max(1, tokens);
     }
 
     /// <summary>Token ids of a text (unknown tokens become &lt;unk&gt;).</summary>
