@@ -19,7 +19,8 @@ internal sealed record LmEvalResult(
     [property: JsonPropertyName("bpc")] double Bpc,
     [property: JsonPropertyName("perplexity")] double Perplexity,
     [property: JsonPropertyName("tokens")] long Tokens,
-    [property: JsonPropertyName("unknown")] int Unknown);
+    [property: JsonPropertyName("unknown")] int Unknown,
+    [property: JsonPropertyName("ngram_weight")] double? NGramWeight);
 
 /// <summary><c>rnn lm calibrate --json</c>.</summary>
 internal sealed record LmCalibrateResult(
@@ -28,7 +29,10 @@ internal sealed record LmCalibrateResult(
     [property: JsonPropertyName("loss_before")] double LossBefore,
     [property: JsonPropertyName("loss_after")] double LossAfter,
     [property: JsonPropertyName("bpc_before")] double BpcBefore,
-    [property: JsonPropertyName("bpc_after")] double BpcAfter);
+    [property: JsonPropertyName("bpc_after")] double BpcAfter,
+    [property: JsonPropertyName("ngram_weight")] double? NGramWeight,
+    [property: JsonPropertyName("loss_ngram")] double? LossNGram,
+    [property: JsonPropertyName("bpc_ngram")] double? BpcNGram);
 
 /// <summary><c>rnn lm sample --json</c>.</summary>
 internal sealed record SampleResult(

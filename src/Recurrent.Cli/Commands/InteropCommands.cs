@@ -36,6 +36,9 @@ internal static class InteropCommands
             OnnxExportResult result = OnnxExport.Export(parse.GetValue(model)!, outPath, form);
             parse.InvocationConfiguration.Output.WriteLine(
                 $"{outPath}: {result.Task} model, {result.Bytes:N0} bytes; inputs {string.Join(", ", result.Inputs)}; outputs {string.Join(", ", result.Outputs)}");
+            if (File.Exists(Path.Combine(parse.GetValue(model)!, Recurrent.Training.RunFiles.NGramText)))
+                parse.InvocationConfiguration.Error.WriteLine(
+                    $"note: the model's n-gram mixture ({Recurrent.Training.RunFiles.NGramText}) is not part of the graph; the graph computes the network alone, as 'rnn lm eval --no-ngram' scores it.");
             return ExitCodes.Success;
         });
         return new Command("export", "Export a trained model to another format.") { onnx };

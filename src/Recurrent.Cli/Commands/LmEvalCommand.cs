@@ -13,7 +13,8 @@ internal static class LmEvalCommand
     {
         var model = new Option<string>("--model") { Description = "Model folder written by 'rnn lm train'.", Required = true };
         var data = new Option<string>("--data") { Description = "UTF-8 text to score.", Required = true };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object: loss, bpc, perplexity, tokens, unknown." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object: loss, bpc, perplexity, tokens, unknown, ngram_weight." };
+        var noNGram = CommonOptions.NoNGram("Score with the network alone, ignoring the model's n-gram mixture (what an exported model computes).");
         var threads = CommonOptions.Threads();
         var precision = CommonOptions.Precision();
         var dynamic = new Option<bool>("--dynamic") { Description = "Dynamic evaluation: score the text in order, one stream, learning from each segment after scoring it (Krause et al. 2018)." };
@@ -25,7 +26,7 @@ internal static class LmEvalCommand
         var dynamicEpsilon = new Option<float?>("--dynamic-epsilon") { Description = "Dynamic evaluation, rule rms: ε, as a fraction of the mean RMS gradient, added to each weight's (default 0.1)." };
         var command = new Command("eval", "Score a text: loss in nats per token, bits per character, perplexity.")
         {
-            model, data, json, precision, dynamic, dynamicLr, dynamicDecay, dynamicSegment, dynamicRule, dynamicStats, dynamicEpsilon, threads,
+            model, data, json, noNGram, precision, dynamic, dynamicLr, dynamicDecay, dynamicSegment, dynamicRule, dynamicStats, dynamicEpsilon, threads,
         };
         command.SetAction(parse =>
         {
@@ -35,6 +36,7 @@ internal static class LmEvalCommand
             int[] ids = lm.Encode(text, out int unknown);
             double charactersPerToken = LanguageModel.CharactersPerToken(text, ids.Length);
             string? precisionText = parse.GetValue(precision);
+            NGramMixture? mixture = parse.GetValue(noNGram) ? null : lm.NGram;
             bool isDynamic = parse.GetValue(dynamic);
             if (!isDynamic && (parse.GetValue(dynamicLr) is not null || parse.GetValue(dynamicDecay) is not null || parse.GetValue(dynamicSegment) is not null
                     || parse.GetValue(dynamicRule) is not null || parse.GetValue(dynamicStats) is not null || parse.GetValue(dynamicEpsilon) is not null))
@@ -69,21 +71,21 @@ internal static class LmEvalCommand
                 {
                     string? statsPath = parse.GetValue(dynamicStats);
                     string statsText = statsPath is not null ? TextFile.ReadUtf8(statsPath) : TrainingTextOf(parse.GetValue(model)!, parse.InvocationConfiguration.Error);
-                    int[] statsIds = lm.Encode(Prefix(statsText, StatisticsCharacters), out _);
+                    int[] statsIds = lm.Encode(TextFile.Prefix(statsText, StatisticsCharacters), out _);
                     var gathering = FractionProgress.ForConsole("gradient statistics", parse.InvocationConfiguration.Error);
                     statistics = DynamicEvaluation.GradientStatistics(lm.Network, statsIds, options.SegmentLength, progress: gathering.Report);
                 }
                 var progress = FractionProgress.ForConsole("dynamic evaluation", parse.InvocationConfiguration.Error);
-                score = DynamicEvaluation.Evaluate(lm.Network, ids, charactersPerToken, options, progress.Report, statistics);
+                score = DynamicEvaluation.Evaluate(lm.Network, ids, charactersPerToken, options, progress.Report, statistics, mixture);
             }
             // --precision scores through the generation path (one token at a time), to measure what it costs in quality.
             else score = precisionText is null
-                ? LanguageModelEvaluator.Evaluate(lm.Network, ids, charactersPerToken)
-                : LanguageModelEvaluator.EvaluateStreaming(lm.Network, ids, charactersPerToken, CommonOptions.ParsePrecision(precisionText));
+                ? LanguageModelEvaluator.Evaluate(lm.Network, ids, charactersPerToken, mixture)
+                : LanguageModelEvaluator.EvaluateStreaming(lm.Network, ids, charactersPerToken, CommonOptions.ParsePrecision(precisionText), mixture);
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {
-                var result = new LmEvalResult(Math.Round(score.Loss, 6), Math.Round(score.BitsPerCharacter, 6), Math.Round(score.Perplexity, 4), score.Tokens, unknown);
+                var result = new LmEvalResult(Math.Round(score.Loss, 6), Math.Round(score.BitsPerCharacter, 6), Math.Round(score.Perplexity, 4), score.Tokens, unknown, mixture?.Weight);
                 output.WriteLine(JsonSerializer.Serialize(result, CliJsonContext.Default.LmEvalResult));
             }
             else
@@ -93,6 +95,7 @@ internal static class LmEvalCommand
                 output.WriteLine($"perplexity  {score.Perplexity:F3}");
                 output.WriteLine($"tokens      {score.Tokens:N0}");
                 output.WriteLine($"unknown     {unknown:N0}");
+                output.WriteLine(mixture is null ? "n-gram      none (the network alone)" : $"n-gram      order {mixture.Model.Order}, weight {mixture.Weight:F4}");
             }
             return ExitCodes.Success;
         });
@@ -105,14 +108,6 @@ internal static class LmEvalCommand
     /// encoding the whole of a large training text.
     /// </summary>
     private const int StatisticsCharacters = 64 * (int)DynamicEvaluation.DefaultStatisticsTokens;
-
-    /// <summary>The first <paramref name="length"/> UTF-16 units of a text, never cutting a surrogate pair.</summary>
-    private static string Prefix(string text, int length)
-    {
-        if (text.Length <= length) return text;
-        if (char.IsHighSurrogate(text[length - 1])) length--;
-        return text[..length];
-    }
 
     /// <summary>
     /// The training text of a model folder, as its config.json names it ("training"."data"; null means the

@@ -18,8 +18,9 @@ internal static class LmSampleCommand
         var seed = new Option<ulong>("--seed") { Description = "Random seed: the same seed gives the same text.", DefaultValueFactory = _ => 1UL };
         var json = new Option<bool>("--json") { Description = "Print one JSON object {\"prime\", \"text\"} instead of streaming." };
         var precision = CommonOptions.Precision();
+        var noNGram = CommonOptions.NoNGram("Sample from the network alone, ignoring the model's n-gram mixture.");
         var threads = CommonOptions.Threads();
-        var command = new Command("sample", "Generate text from a trained language model.") { model, prime, length, temperature, topK, topP, seed, json, precision, threads };
+        var command = new Command("sample", "Generate text from a trained language model.") { model, prime, length, temperature, topK, topP, seed, json, noNGram, precision, threads };
         command.SetAction(parse =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
@@ -29,12 +30,12 @@ internal static class LmSampleCommand
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {
-                string text = string.Concat(TextGenerator.Generate(lm, primeText, options, CommonOptions.ParsePrecision(parse.GetValue(precision))));
+                string text = string.Concat(TextGenerator.Generate(lm, primeText, options, CommonOptions.ParsePrecision(parse.GetValue(precision)), useNGram: !parse.GetValue(noNGram)));
                 output.WriteLine(JsonSerializer.Serialize(new SampleResult(primeText, text), CliJsonContext.Default.SampleResult));
                 return ExitCodes.Success;
             }
             output.Write(primeText);
-            foreach (string piece in TextGenerator.Generate(lm, primeText, options, CommonOptions.ParsePrecision(parse.GetValue(precision))))
+            foreach (string piece in TextGenerator.Generate(lm, primeText, options, CommonOptions.ParsePrecision(parse.GetValue(precision)), useNGram: !parse.GetValue(noNGram)))
             {
                 output.Write(piece);
                 output.Flush();

@@ -52,10 +52,11 @@ internal static class LmTrainCommand
         var bpttBack = new Option<int?>("--bptt-back") { Description = "k2 ≥ k1: time steps back-propagated per update (default k1)." };
         var init = new Option<string?>("--init") { Description = "Initial biases: text (default: the decoder's bias from the training text's token frequencies and, for an LSTM, forget gates open) or pytorch (PyTorch's uniform draw for every parameter)." };
         var noCalibrate = new Option<bool>("--no-calibrate") { Description = "Keep the best model as trained; by default a softmax temperature fitted to the validation text is folded into its decoder at the end." };
+        var ngramOrder = new Option<int?>("--ngram-order") { Description = "Longest context of the n-gram model counted on the training text and mixed with the network at the end, its weight fitted to the validation text (default 8 for characters, 3 for words; 0 = none)." };
         var common = new TrainingOptionsBinder();
         var command = new Command("train", "Train a language model on a text file (stateful truncated BPTT).")
         {
-            data, valid, validFraction, tokenizer, cell, layers, hidden, embed, dropout, embeddingDropout, weightDrop, batch, bptt, bpttBack, init, noCalibrate,
+            data, valid, validFraction, tokenizer, cell, layers, hidden, embed, dropout, embeddingDropout, weightDrop, batch, bptt, bpttBack, init, noCalibrate, ngramOrder,
         };
         common.AddTo(command);
         command.SetAction((parse, cancel) => Task.FromResult(Train(parse, cancel)));
@@ -92,6 +93,8 @@ internal static class LmTrainCommand
             if (!(dropoutRate >= 0 && dropoutRate < 1)) throw new ArgumentException($"--dropout must be in [0, 1); got {dropoutRate}.");
             if (!(weightDropRate >= 0 && weightDropRate < 1)) throw new ArgumentException($"--weight-drop must be in [0, 1); got {weightDropRate}.");
             if (embeddingDropoutRate is { } ed && !(ed >= 0 && ed < 1)) throw new ArgumentException($"--embedding-dropout must be in [0, 1); got {ed}.");
+            int ngram = run.Pick(ngramOrder, "ngram_order", LanguageModel.DefaultNGramOrder(kind));
+            if (ngram < 0 || ngram > NGramModel.MaxOrder) throw new ArgumentException($"--ngram-order must be in [0, {NGramModel.MaxOrder}] (0 = none); got {ngram}.");
 
             using var display = TrainingDisplays.Create(bitsPerToken: kind == TokenizerKind.Character);
             string text = dataPath is null ? BundledSample.Read(display.Message) : TextFile.ReadUtf8(dataPath);
@@ -134,12 +137,21 @@ internal static class LmTrainCommand
                 training["bptt"] = settings.Bptt;
                 training["bptt_back"] = settings.BpttBack;
                 training["init"] = initName;
+                training["ngram_order"] = ngram;
                 RunFiles.WriteJsonAtomic(Path.Combine(runDir, RunFiles.Config), model.Config.ToJson(training));
             }
             display.Train(task, options, runDir, resume: saved is not null, cancel,
                 s => $"best validation loss {s.BestMetric:F4} nats/token at step {s.BestStep}; model in {Path.Combine(runDir, RunFiles.Model)}");
-            if (!parse.GetValue(noCalibrate) && !cancel.IsCancellationRequested && File.Exists(Path.Combine(runDir, RunFiles.Model)))
-                display.Message(Describe(LanguageModel.Load(runDir).CalibrateInFolder(runDir, validText), "validation", task.ReportsBitsPerToken));
+            if (!cancel.IsCancellationRequested && File.Exists(Path.Combine(runDir, RunFiles.Model)))
+            {
+                LanguageModel best = LanguageModel.Load(runDir);
+                if (!parse.GetValue(noCalibrate)) display.Message(Describe(best.CalibrateInFolder(runDir, validText), "validation", task.ReportsBitsPerToken));
+                if (ngram > 0)
+                {
+                    NGramFit fit = best.AttachNGramInFolder(runDir, text, ngram, validText);
+                    display.Message(Describe(fit, best.NGram!.Model, "validation", task.ReportsBitsPerToken));
+                }
+            }
             display.Message($"sample from it:  rnn lm sample --model {runDir}");
             return ExitCodes.Success;
         }
@@ -152,6 +164,14 @@ internal static class LmTrainCommand
         return fit.Temperature == 1.0
             ? $"calibration: a softmax temperature of 1 fits the {textName} text best ({Figure(fit.Before)}); model unchanged"
             : $"calibration: softmax temperature {fit.Temperature:F3} folded into the decoder; {textName} {Figure(fit.Before)} → {Figure(fit.After)}";
+    }
+
+    /// <summary>One line on an n-gram mixture's fitted weight.</summary>
+    internal static string Describe(NGramFit fit, NGramModel model, string textName, bool bitsPerCharacter)
+    {
+        string Figure(LanguageModelScore score) => bitsPerCharacter ? $"{score.BitsPerCharacter:F4} bpc" : $"{score.Loss:F4} nats/token";
+        return $"n-gram: order {model.Order} on {model.Tokens:N0} training tokens, weight {fit.Weight:F3} in the mixture; {textName} {Figure(fit.Before)} → {Figure(fit.After)}" +
+            (fit.Weight == 0 ? " (the network alone fits best)" : "");
     }
 
     private static LanguageModel LoadForResume(string runDir)

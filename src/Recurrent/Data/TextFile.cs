@@ -155,4 +155,12 @@ public static class TextFile
         }
         return text.ToString();
     }
+
+    /// <summary>The first <paramref name="length"/> UTF-16 units of a text (all of it when shorter), never cutting a surrogate pair.</summary>
+    public static string Prefix(string text, int length)
+    {
+        if (text.Length <= length) return text;
+        if (length > 0 && char.IsHighSurrogate(text[length - 1])) length--;
+        return text[..length];
+    }
 }

@@ -50,6 +50,9 @@ public static class ModelFolder
                     new("weight drop", s.WeightDrop.ToString("0.###")),
                     new("softmax temperature", json["calibration"] is JsonObject calibration && calibration["temperature"] is JsonValue t && t.TryGetValue(out double tau)
                         ? $"{tau:0.###} (calibrated, folded into the decoder)" : "1 (not calibrated)"),
+                    new("n-gram mixture", json["ngram"] is JsonObject ngram && ngram["order"] is JsonValue order && ngram["weight"] is JsonValue weight
+                        && order.TryGetValue(out int n) && weight.TryGetValue(out double w)
+                        ? $"order {n}, weight {w:0.####} (counted from {Training.RunFiles.NGramText})" : "none"),
                 ]);
             }
             case ClassificationConfig.TaskName:

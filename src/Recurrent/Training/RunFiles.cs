@@ -13,6 +13,7 @@ public static class RunFiles
     public const string Model = "model.safetensors";
     public const string Trainer = "trainer.json";
     public const string Metrics = "metrics.jsonl";
+    public const string NGramText = "ngram.txt";
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 

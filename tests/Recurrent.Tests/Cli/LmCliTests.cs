@@ -137,14 +137,34 @@ public sealed class LmCliTests : IDisposable
         double loss = doc.RootElement.GetProperty("loss").GetDouble();
         Assert.Equal(loss / Math.Log(2), doc.RootElement.GetProperty("bpc").GetDouble(), 4);
 
+        // Training also counted an n-gram model on its training text (ngram.txt) and fitted its weight in the
+        // mixture to the validation text; --no-ngram scores the network alone, as an exported graph does.
+        Assert.True(File.Exists(Path.Combine(dir, "ngram.txt")), "ngram.txt missing from the run folder");
+        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "config.json"))))
+        {
+            JsonElement ngram = config.RootElement.GetProperty("ngram");
+            Assert.Equal(8, ngram.GetProperty("order").GetInt32());
+            Assert.Equal(ngram.GetProperty("weight").GetDouble(), doc.RootElement.GetProperty("ngram_weight").GetDouble());
+        }
+        Assert.Contains("n-gram mixture", Run("info", dir).Out);
+        var (aloneCode, aloneJson, aloneError) = Run("lm", "eval", "--model", dir, "--data", path, "--json", "--no-ngram");
+        Assert.True(aloneCode == 0, aloneError);
+        using (var alone = JsonDocument.Parse(aloneJson))
+        {
+            Assert.Equal(JsonValueKind.Null, alone.RootElement.GetProperty("ngram_weight").ValueKind);
+            Assert.NotEqual(loss, alone.RootElement.GetProperty("loss").GetDouble());
+        }
+        Assert.NotEqual(sample, Run("lm", "sample", "--model", dir, "--length", "40", "--seed", "3", "--prime", "the ", "--no-ngram").Out);
+
         string shortText = Text("short.txt", string.Concat(Enumerable.Repeat(Tasks.LanguageModelTrainingTests.Corpus, 20))[..300]);
-        var (dynamicCode, dynamicJson, dynamicError) = Run("lm", "eval", "--model", dir, "--data", shortText, "--json", "--dynamic", "--dynamic-segment", "20");
+        // The network alone: on this repetitive corpus the n-gram model takes nearly all the weight of the mixture.
+        var (dynamicCode, dynamicJson, dynamicError) = Run("lm", "eval", "--model", dir, "--data", shortText, "--json", "--dynamic", "--dynamic-segment", "20", "--no-ngram");
         Assert.True(dynamicCode == 0, dynamicError);
         using var dynamicDoc = JsonDocument.Parse(dynamicJson);
         Assert.True(dynamicDoc.RootElement.GetProperty("bpc").GetDouble() > 0);
         AssertUsageError("--dynamic-segment", "lm", "eval", "--model", dir, "--data", shortText, "--dynamic", "--dynamic-segment", "0");
         AssertUsageError("add --dynamic", "lm", "eval", "--model", dir, "--data", shortText, "--dynamic-lr", "0.1");
-        var (sgdCode, sgdJson, sgdError) = Run("lm", "eval", "--model", dir, "--data", shortText, "--json", "--dynamic", "--dynamic-rule", "sgd", "--dynamic-segment", "20");
+        var (sgdCode, sgdJson, sgdError) = Run("lm", "eval", "--model", dir, "--data", shortText, "--json", "--dynamic", "--dynamic-rule", "sgd", "--dynamic-segment", "20", "--no-ngram");
         Assert.True(sgdCode == 0, sgdError);
         Assert.NotEqual(dynamicJson, sgdJson);
         AssertUsageError("--dynamic-rule", "lm", "eval", "--model", dir, "--data", shortText, "--dynamic", "--dynamic-rule", "adam");
@@ -154,7 +174,7 @@ public sealed class LmCliTests : IDisposable
         string moved = path + ".moved";
         File.Move(path, moved);
         AssertUsageError("--dynamic-stats", "lm", "eval", "--model", dir, "--data", shortText, "--dynamic");
-        var (statsCode, statsJson, statsError) = Run("lm", "eval", "--model", dir, "--data", shortText, "--json", "--dynamic", "--dynamic-segment", "20", "--dynamic-stats", moved);
+        var (statsCode, statsJson, statsError) = Run("lm", "eval", "--model", dir, "--data", shortText, "--json", "--dynamic", "--dynamic-segment", "20", "--dynamic-stats", moved, "--no-ngram");
         Assert.True(statsCode == 0, statsError);
         Assert.Equal(dynamicJson, statsJson);
     }
@@ -168,6 +188,44 @@ public sealed class LmCliTests : IDisposable
         Assert.Equal(LmTrainCommand.ModelDefaults.Short, LmTrainCommand.ModelDefaults.For(new Recurrent.Training.TrainOptions(steps: 100000)));
         Assert.Equal(2, LmTrainCommand.ModelDefaults.Long.Layers);
         Assert.True(LmTrainCommand.ModelDefaults.Long.Dropout > LmTrainCommand.ModelDefaults.Short.Dropout);
+    }
+
+    [Fact]
+    public void NGram_OptionsAndAMissingMemory_AreClearErrors()
+    {
+        string path = Text("corpus.txt", string.Concat(Enumerable.Repeat(Tasks.LanguageModelTrainingTests.Corpus, 20)));
+        AssertUsageError("--ngram-order", "lm", "train", "--data", path, "--out", Path.Combine(_root, "bad"), "--ngram-order", "17");
+        Assert.False(Directory.Exists(Path.Combine(_root, "bad")));
+        string dir = Path.Combine(_root, "plain");
+        var (code, _, error) = Run("lm", "train", "--data", path, "--out", dir, "--steps", "4", "--eval-every", "4", "--hidden", "16", "--embed", "8",
+            "--batch", "4", "--bptt", "16", "--ngram-order", "0");
+        Assert.True(code == 0, error);
+        Assert.False(File.Exists(Path.Combine(dir, "ngram.txt")));
+        using (var alone = JsonDocument.Parse(Run("lm", "eval", "--model", dir, "--data", path, "--json").Out))
+            Assert.Equal(JsonValueKind.Null, alone.RootElement.GetProperty("ngram_weight").ValueKind);
+
+        // An n-gram model added afterwards: counted on the training text, weighted on held-out text.
+        string heldOut = Text("held-out.txt", Tasks.LanguageModelTrainingTests.Corpus);
+        AssertUsageError("--ngram-text", "lm", "calibrate", "--model", dir, "--data", heldOut, "--ngram-order", "3");
+        AssertUsageError("--ngram-order", "lm", "calibrate", "--model", dir, "--data", heldOut, "--ngram-text", path, "--ngram-order", "0");
+        AssertUsageError("missing.txt", "lm", "calibrate", "--model", dir, "--data", heldOut, "--ngram-text", Path.Combine(_root, "missing.txt"));
+        var (calibrateCode, calibrateJson, calibrateError) = Run("lm", "calibrate", "--model", dir, "--data", heldOut, "--ngram-text", path, "--ngram-order", "5", "--json");
+        Assert.True(calibrateCode == 0, calibrateError);
+        using (var calibrated = JsonDocument.Parse(calibrateJson))
+        {
+            double weight = calibrated.RootElement.GetProperty("ngram_weight").GetDouble();
+            Assert.InRange(weight, 1e-6, 1);
+            Assert.True(calibrated.RootElement.GetProperty("bpc_ngram").GetDouble() < calibrated.RootElement.GetProperty("bpc_after").GetDouble());
+            using var eval = JsonDocument.Parse(Run("lm", "eval", "--model", dir, "--data", heldOut, "--json").Out);
+            Assert.Equal(weight, eval.RootElement.GetProperty("ngram_weight").GetDouble());
+            Assert.Equal(calibrated.RootElement.GetProperty("loss_ngram").GetDouble(), eval.RootElement.GetProperty("loss").GetDouble(), 4);
+        }
+        Assert.Equal(File.ReadAllText(path), File.ReadAllText(Path.Combine(dir, "ngram.txt")));
+
+        // The memory file is gone: loading says which file and what to do, for every command.
+        File.Delete(Path.Combine(dir, "ngram.txt"));
+        AssertUsageError("ngram.txt", "lm", "eval", "--model", dir, "--data", heldOut);
+        AssertUsageError("ngram.txt", "lm", "sample", "--model", dir);
     }
 
     [Fact]

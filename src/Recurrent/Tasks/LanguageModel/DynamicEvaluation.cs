@@ -100,12 +100,14 @@ public static class DynamicEvaluation
 {
     /// <summary>
     /// Scores <paramref name="tokens"/> as one stream with dynamic evaluation; the network's weights are the
-    /// trained ones again when this returns. <paramref name="progress"/> receives the fraction done.
+    /// trained ones again when this returns. <paramref name="progress"/> receives the fraction done. With a
+    /// <paramref name="mixture"/> each target is scored by the adapted network mixed with the n-gram model, which
+    /// learns from the text too; the network still learns from its own loss.
     /// </summary>
     /// <exception cref="RecurrentDataException">Fewer than 2 tokens.</exception>
     /// <exception cref="ArgumentException">The RMS rule without <paramref name="statistics"/>, or statistics of another network.</exception>
     public static LanguageModelScore Evaluate(LanguageModelNetwork network, int[] tokens, double charactersPerToken,
-        DynamicEvaluationOptions options, Action<double>? progress = null, DynamicGradientStatistics? statistics = null)
+        DynamicEvaluationOptions options, Action<double>? progress = null, DynamicGradientStatistics? statistics = null, NGramMixture? mixture = null)
     {
         if (tokens.Length < 2)
             throw new RecurrentDataException($"Evaluation needs at least 2 tokens; the text has {tokens.Length}.");
@@ -120,6 +122,8 @@ public static class DynamicEvaluation
             (stepScale, decayScale) = RmsScales(weights, statistics, options);
             scratch = new float[weights.Max(w => w.Value.Length)];
         }
+        float[]? ngram = mixture is { Weight: > 0 } ? mixture.Model.TargetProbabilities(tokens, adapt: true) : null;
+        var work = new float[network.Shape.VocabularySize];
         Tensor[] trained = weights.Select(w => w.Value.Clone()).ToArray();   // θ₀
         network.ZeroGrad();
         using var tape = new Tape { Training = false };
@@ -134,7 +138,11 @@ public static class DynamicEvaluation
                 ReadOnlySpan<int> inputs = tokens.AsSpan(position, steps), next = tokens.AsSpan(position + 1, steps);
                 var (logits, final) = network.Forward(tape, inputs, steps, 1, state?.AsState(), null);
                 Variable sum = tape.CrossEntropy(logits, next, reduction: CrossEntropyReduction.Sum);
-                totalNats += sum.Value[0];      // scored before the weights learn from this segment
+                // scored before the weights learn from this segment
+                if (ngram is null) totalNats += sum.Value[0];
+                else
+                    for (int r = 0; r < steps; r++)
+                        totalNats -= Math.Log(NGramMixture.Mix(Math.Exp(LanguageModelEvaluator.LogProbability(logits.Value.Span, r, next[r], work)), ngram[position + r], mixture!.Weight));
                 tape.Backward(tape.Scale(sum, 1f / steps));
                 state = CarriedState.CopyOf(final);
                 tape.Reset();

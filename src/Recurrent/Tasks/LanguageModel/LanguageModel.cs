@@ -24,6 +24,15 @@ public sealed class LanguageModel
     public ITokenizer Tokenizer { get; }
     public Vocabulary Vocabulary => Config.Vocabulary;
 
+    /// <summary>The n-gram model mixed with the network (loaded from ngram.txt and config.json "ngram"), or null for the network alone.</summary>
+    public NGramMixture? NGram { get; set; }
+
+    /// <summary>Characters of a training text an n-gram memory keeps at most (its start): ~200 bytes of counts each at order 8.</summary>
+    public const int MaxNGramCharacters = 4 << 20;
+
+    /// <summary>The n-gram order used unless told otherwise: 8 characters, or 3 words.</summary>
+    public static int DefaultNGramOrder(TokenizerKind tokenizer) => tokenizer == TokenizerKind.Character ? 8 : 3;
+
     /// <summary>Loads a model folder: config.json and model.safetensors.</summary>
     /// <exception cref="RecurrentDataException">The folder or a file is missing, damaged, or does not match.</exception>
     public static LanguageModel Load(string folder)
@@ -37,7 +46,34 @@ public sealed class LanguageModel
         if (!File.Exists(weightsPath))
             throw new RecurrentDataException($"{weightsPath}: file not found; training writes it at the first evaluation — train longer or pass another folder.");
         LoadWeights(network, SafeTensors.Read(weightsPath), weightsPath);
-        return new LanguageModel(config, network);
+        var model = new LanguageModel(config, network);
+        model.NGram = model.LoadNGram(folder, RunFiles.ReadJsonObject(configPath), configPath);
+        return model;
+    }
+
+    /// <summary>The n-gram mixture config.json describes, counted from ngram.txt; null when there is none.</summary>
+    private NGramMixture? LoadNGram(string folder, JsonObject config, string configPath)
+    {
+        if (config["ngram"] is not JsonObject entry) return null;
+        int order;
+        double weight;
+        try
+        {
+            order = entry["order"]!.GetValue<int>();
+            weight = entry["weight"]!.GetValue<double>();
+        }
+        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException)
+        {
+            throw new RecurrentDataException($"{configPath}: \"ngram\" needs a whole-number \"order\" and a numeric \"weight\" ({e.Message}).", e);
+        }
+        if (order < 1 || order > NGramModel.MaxOrder || !(weight >= 0 && weight <= 1))
+            throw new RecurrentDataException($"{configPath}: \"ngram\" has order {order} and weight {weight}; expected an order in [1, {NGramModel.MaxOrder}] and a weight in [0, 1].");
+        string textPath = Path.Combine(folder, RunFiles.NGramText);
+        if (!File.Exists(textPath))
+            throw new RecurrentDataException($"{textPath}: file not found; config.json mixes in an n-gram model counted from it. Restore it, or remove \"ngram\" from config.json to use the network alone.");
+        var counts = new NGramModel(Vocabulary.Count, order);
+        counts.Add(Encode(TextFile.ReadUtf8(textPath), out _));
+        return new NGramMixture(counts, weight);
     }
 
     /// <summary>Copies tensors into the module's parameters by name, checking names and shapes.</summary>
@@ -85,6 +121,52 @@ public sealed class LanguageModel
         };
         RunFiles.WriteJsonAtomic(configPath, config);
         return fit;
+    }
+
+    /// <summary>
+    /// Counts an n-gram model of <paramref name="order"/> on (the first <see cref="MaxNGramCharacters"/> characters
+    /// of) <paramref name="memoryText"/>, fits its weight in the mixture to <paramref name="heldOutText"/>
+    /// (<see cref="NGramMixture.Fit"/>) and saves both to the model folder: ngram.txt (the text counted), then
+    /// config.json's "ngram". Replaces an n-gram model the folder had. Both writes are atomic.
+    /// </summary>
+    /// <exception cref="RecurrentDataException">The held-out text has fewer than 2 tokens, or config.json cannot be read.</exception>
+    public NGramFit AttachNGramInFolder(string folder, string memoryText, int order, string heldOutText)
+    {
+        memoryText = TextFile.Prefix(memoryText, MaxNGramCharacters);
+        var counts = new NGramModel(Vocabulary.Count, order);
+        counts.Add(Encode(memoryText, out _));
+        int[] ids = Encode(heldOutText, out _);
+        NGramFit fit = NGramMixture.Fit(Network, counts, ids, CharactersPerToken(heldOutText, ids.Length));
+        RunFiles.WriteTextAtomic(Path.Combine(folder, RunFiles.NGramText), memoryText);
+        NGram = new NGramMixture(counts, Math.Round(fit.Weight, 6));     // as config.json keeps it
+        WriteNGramEntry(folder);
+        return fit;
+    }
+
+    /// <summary>Fits the weight of the model's n-gram mixture again, to <paramref name="heldOutText"/>, and records it in config.json; null when the model has none.</summary>
+    /// <exception cref="RecurrentDataException">The held-out text has fewer than 2 tokens, or config.json cannot be read.</exception>
+    public NGramFit? RefitNGramInFolder(string folder, string heldOutText)
+    {
+        if (NGram is null) return null;
+        int[] ids = Encode(heldOutText, out _);
+        NGramFit fit = NGramMixture.Fit(Network, NGram.Model, ids, CharactersPerToken(heldOutText, ids.Length));
+        NGram = new NGramMixture(NGram.Model, Math.Round(fit.Weight, 6));
+        WriteNGramEntry(folder);
+        return fit;
+    }
+
+    private void WriteNGramEntry(string folder)
+    {
+        string configPath = Path.Combine(folder, RunFiles.Config);
+        JsonObject config = RunFiles.ReadJsonObject(configPath);
+        config["ngram"] = new JsonObject
+        {
+            ["order"] = NGram!.Model.Order,
+            ["weight"] = NGram.Weight,
+            ["tokens"] = NGram.Model.Tokens,
+            ["text"] = RunFiles.NGramText,
+        };
+        RunFiles.WriteJsonAtomic(configPath, config);
     }
 
     /// <summary>Characters (Unicode scalar values) of <paramref name="text"/> per token of its encoding: converts bits per token to bits per character.</summary>

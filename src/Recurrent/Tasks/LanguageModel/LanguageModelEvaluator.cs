@@ -7,6 +7,7 @@
 using Recurrent.Autograd;
 using Recurrent.Data;
 using Recurrent.Nn;
+using System.Numerics.Tensors;
 
 namespace Recurrent.Tasks.LanguageModel;
 
@@ -22,21 +23,74 @@ public static class LanguageModelEvaluator
 {
     private const int ChunkSteps = 256;
 
-    /// <summary>Scores <paramref name="tokens"/>; <paramref name="charactersPerToken"/> converts bits per token to bits per character (1 for a character model).</summary>
-    public static LanguageModelScore Evaluate(LanguageModelNetwork network, int[] tokens, double charactersPerToken)
+    /// <summary>
+    /// Scores <paramref name="tokens"/>; <paramref name="charactersPerToken"/> converts bits per token to bits per
+    /// character (1 for a character model). With a <paramref name="mixture"/> of weight &gt; 0 each target's
+    /// probability is the network's mixed with the n-gram model's, which learns from the text as it is read.
+    /// </summary>
+    public static LanguageModelScore Evaluate(LanguageModelNetwork network, int[] tokens, double charactersPerToken, NGramMixture? mixture = null)
     {
         double totalNats = 0;
-        long count = ForEachChunk(network, tokens, (tape, logits, targets) =>
+        long count;
+        if (mixture is null || mixture.Weight == 0)
+            count = ForEachChunk(network, tokens, (tape, logits, targets, _) =>
+            {
+                totalNats += tape.CrossEntropy(logits, targets, reduction: CrossEntropyReduction.Sum).Value[0];
+                return true;
+            });
+        else
         {
-            totalNats += tape.CrossEntropy(logits, targets, reduction: CrossEntropyReduction.Sum).Value[0];
+            float[] ngram = mixture.Model.TargetProbabilities(tokens, adapt: true);
+            var work = new float[network.Shape.VocabularySize];
+            count = ForEachChunk(network, tokens, (_, logits, targets, positions) =>
+            {
+                for (int r = 0; r < targets.Length; r++)
+                    totalNats -= Math.Log(NGramMixture.Mix(Math.Exp(LogProbability(logits.Value.Span, r, targets[r], work)), ngram[positions[r]], mixture.Weight));
+                return true;
+            });
+        }
+        return Score(totalNats, count, charactersPerToken);
+    }
+
+    /// <summary>
+    /// The network's probability of each target of <paramref name="tokens"/>, in text order: element i is
+    /// p(tokens[i + 1] | tokens[0 … i]) as <see cref="Evaluate"/> reads the text.
+    /// </summary>
+    /// <exception cref="RecurrentDataException">Fewer than 2 tokens.</exception>
+    public static double[] TargetProbabilities(LanguageModelNetwork network, int[] tokens)
+    {
+        var p = new double[Math.Max(0, tokens.Length - 1)];
+        var work = new float[network.Shape.VocabularySize];
+        ForEachChunk(network, tokens, (_, logits, targets, positions) =>
+        {
+            for (int r = 0; r < targets.Length; r++) p[positions[r]] = Math.Exp(LogProbability(logits.Value.Span, r, targets[r], work));
             return true;
         });
+        return p;
+    }
+
+    /// <summary>log softmax(row r of <paramref name="logits"/> [rows, V])[target]; <paramref name="work"/> [V] is scratch.</summary>
+    internal static double LogProbability(ReadOnlySpan<float> logits, int r, int target, Span<float> work)
+    {
+        int v = work.Length;
+        ReadOnlySpan<float> row = logits.Slice(r * v, v);
+        float max = TensorPrimitives.Max(row);
+        TensorPrimitives.Subtract(row, max, work);
+        TensorPrimitives.Exp(work, work);
+        return row[target] - max - Math.Log(TensorPrimitives.Sum(work));
+    }
+
+    private static LanguageModelScore Score(double totalNats, long count, double charactersPerToken)
+    {
         double nats = totalNats / count;
         return new LanguageModelScore(nats, nats / Math.Log(2) / charactersPerToken, Math.Exp(nats), count);
     }
 
-    /// <summary>A chunk's logits [rows, V] and targets [rows]; returns false to stop reading.</summary>
-    internal delegate bool ChunkVisitor(Tape tape, Variable logits, ReadOnlySpan<int> targets);
+    /// <summary>
+    /// A chunk's logits [rows, V], targets [rows] and each target's place in the text (row r predicts
+    /// tokens[positions[r] + 1]); returns false to stop reading.
+    /// </summary>
+    internal delegate bool ChunkVisitor(Tape tape, Variable logits, ReadOnlySpan<int> targets, ReadOnlySpan<int> positions);
 
     /// <summary>
     /// Reads <paramref name="tokens"/> as <see cref="Evaluate"/> does and hands each chunk to
@@ -54,14 +108,17 @@ public static class LanguageModelEvaluator
         using var noGrad = tape.NoGrad();
         var inputs = new int[ChunkSteps * batch];
         var targets = new int[ChunkSteps * batch];
+        var positions = new int[ChunkSteps * batch];
         CarriedState? state = WarmState(network, tokens, batch, length);
         long count = 0;
         for (int position = 0; position < length; position += ChunkSteps)
         {
             int steps = Math.Min(ChunkSteps, length - position);
             streams.Fill(position, steps, inputs.AsSpan(0, steps * batch), targets.AsSpan(0, steps * batch));
+            for (int t = 0; t < steps; t++)
+                for (int b = 0; b < batch; b++) positions[t * batch + b] = b * length + position + t;   // as TokenStreams.Fill lays them out
             var (logits, final) = network.Forward(tape, inputs.AsSpan(0, steps * batch), steps, batch, state?.AsState(), null);
-            bool more = visit(tape, logits, targets.AsSpan(0, steps * batch));
+            bool more = visit(tape, logits, targets.AsSpan(0, steps * batch), positions.AsSpan(0, steps * batch));
             count += steps * batch;
             state = CarriedState.CopyOf(final);
             tape.Reset();
@@ -73,7 +130,8 @@ public static class LanguageModelEvaluator
         {
             int start = batch * length;
             var (logits, _) = network.Forward(tape, tokens.AsSpan(start, rest), rest, 1, state?.Row(batch - 1).AsState(), null);
-            visit(tape, logits, tokens.AsSpan(start + 1, rest));
+            for (int r = 0; r < rest; r++) positions[r] = start + r;
+            visit(tape, logits, tokens.AsSpan(start + 1, rest), positions.AsSpan(0, rest));
             count += rest;
             tape.Reset();
         }
@@ -101,25 +159,23 @@ public static class LanguageModelEvaluator
     /// Scores <paramref name="tokens"/> one token at a time through the streaming decoder (the generation path),
     /// e.g. to measure what bfloat16 weights cost in quality. Slower than <see cref="Evaluate"/>.
     /// </summary>
-    public static LanguageModelScore EvaluateStreaming(LanguageModelNetwork network, int[] tokens, double charactersPerToken, WeightPrecision precision)
+    public static LanguageModelScore EvaluateStreaming(LanguageModelNetwork network, int[] tokens, double charactersPerToken, WeightPrecision precision,
+        NGramMixture? mixture = null)
     {
         if (tokens.Length < 2)
             throw new RecurrentDataException($"Evaluation needs at least 2 tokens; the text has {tokens.Length}.");
         var decoder = new StreamingDecoder(network, precision);
         int v = network.Shape.VocabularySize;
         var logits = new float[v];
+        var work = new float[v];
+        float[]? ngram = mixture is { Weight: > 0 } ? mixture.Model.TargetProbabilities(tokens, adapt: true) : null;
         double totalNats = 0;
         for (int i = 0; i + 1 < tokens.Length; i++)
         {
             decoder.Step(tokens[i], logits);
-            // −log softmax(logits)[target], stably
-            float max = System.Numerics.Tensors.TensorPrimitives.Max(logits);
-            double sum = 0;
-            foreach (float z in logits) sum += Math.Exp(z - max);
-            totalNats += Math.Log(sum) + max - logits[tokens[i + 1]];
+            double logP = LogProbability(logits, 0, tokens[i + 1], work);
+            totalNats -= ngram is null ? logP : Math.Log(NGramMixture.Mix(Math.Exp(logP), ngram[i], mixture!.Weight));
         }
-        long count = tokens.Length - 1;
-        double nats = totalNats / count;
-        return new LanguageModelScore(nats, nats / Math.Log(2) / charactersPerToken, Math.Exp(nats), count);
+        return Score(totalNats, tokens.Length - 1, charactersPerToken);
     }
 }

@@ -40,7 +40,7 @@ public static class TemperatureCalibration
         var shifted = new float[v];
         var work = new float[v];
         long used = 0;
-        LanguageModelEvaluator.ForEachChunk(network, tokens, (_, logits, targets) =>
+        LanguageModelEvaluator.ForEachChunk(network, tokens, (_, logits, targets, _) =>
         {
             ReadOnlySpan<float> z = logits.Value.Span;
             for (int r = 0; r < targets.Length && used < budget; r++, used++)

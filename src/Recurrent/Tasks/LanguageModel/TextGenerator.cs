@@ -1,6 +1,7 @@
 // Generation from a language model, one token at a time: temperature, top-k and nucleus (top-p) sampling,
 // greedy at temperature 0. Reserved tokens (<pad>, <unk>, <bos>, <eos>) are never generated. The same seed
 // gives the same text.
+using System.Runtime.InteropServices;
 using Recurrent.Data;
 using Recurrent.Tensors;
 
@@ -31,22 +32,35 @@ public static class TextGenerator
 {
     /// <summary>
     /// Feeds <paramref name="prime"/> (or a newline when empty) and yields each generated token's text as soon
-    /// as it is sampled.
+    /// as it is sampled. A model with an n-gram mixture samples from the mixture unless <paramref name="useNGram"/>
+    /// is false; the n-gram model conditions on the text so far but does not count what is generated.
     /// </summary>
-    public static IEnumerable<string> Generate(LanguageModel model, string prime, SampleOptions options, WeightPrecision precision = WeightPrecision.Float32)
+    public static IEnumerable<string> Generate(LanguageModel model, string prime, SampleOptions options, WeightPrecision precision = WeightPrecision.Float32,
+        bool useNGram = true)
     {
         int[] primeIds = model.Encode(prime.Length > 0 ? prime : "\n", out _);
         if (primeIds.Length == 0) primeIds = [model.Vocabulary.IdOf("\n")];
         var decoder = new StreamingDecoder(model.Network, precision);
         int v = model.Network.Shape.VocabularySize;
         var row = new float[v];
-        foreach (int id in primeIds) decoder.Step(id, row);
+        NGramMixture? mixture = useNGram && model.NGram is { Weight: > 0 } m ? m : null;
+        var history = new List<int>(primeIds.Length + options.Length);
+        float[] ngram = mixture is null ? [] : new float[v], work = mixture is null ? [] : new float[v];
+        void Next(int id, bool predict)
+        {
+            decoder.Step(id, row);
+            history.Add(id);
+            if (mixture is null || !predict) return;
+            mixture.Model.Distribution(CollectionsMarshal.AsSpan(history), ngram);
+            mixture.MixLogits(row, ngram, work);      // the sampler reads log-probabilities as logits
+        }
+        for (int i = 0; i < primeIds.Length; i++) Next(primeIds[i], predict: i == primeIds.Length - 1);
         var sampler = new TokenSampler(v, options);
         for (int i = 0; i < options.Length; i++)
         {
             int next = sampler.Next(row);
             yield return model.Tokenizer.Join([model.Vocabulary[next]]);
-            decoder.Step(next, row);
+            Next(next, predict: true);
         }
     }
 
