@@ -63,7 +63,7 @@ public static class OnnxExport
         return task switch
         {
             LanguageModelConfig.TaskName => graph is null or ExportGraph.Sequence or ExportGraph.Step
-                ? LanguageModelExport.Build(LanguageModel.Load(modelFolder), graph ?? ExportGraph.Sequence)
+                ? LanguageModelExport.Build(LanguageModel.Load(modelFolder, withNGram: false), graph ?? ExportGraph.Sequence)
                 : throw WrongGraph(task, graph.Value, "sequence (default) or step"),
             ClassificationConfig.TaskName => graph is null or ExportGraph.Sequence
                 ? ClassifierExport.Build(Classifier.Load(modelFolder))

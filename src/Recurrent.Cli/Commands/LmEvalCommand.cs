@@ -31,7 +31,7 @@ internal static class LmEvalCommand
         command.SetAction(parse =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
-            LanguageModel lm = LanguageModel.Load(parse.GetValue(model)!);
+            LanguageModel lm = LanguageModel.Load(parse.GetValue(model)!, withNGram: !parse.GetValue(noNGram));
             string text = TextFile.ReadUtf8(parse.GetValue(data)!);
             int[] ids = lm.Encode(text, out int unknown);
             double charactersPerToken = LanguageModel.CharactersPerToken(text, ids.Length);

@@ -25,7 +25,7 @@ internal static class LmSampleCommand
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             var options = new SampleOptions(parse.GetValue(length), parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(topP), parse.GetValue(seed));
-            LanguageModel lm = LanguageModel.Load(parse.GetValue(model)!);
+            LanguageModel lm = LanguageModel.Load(parse.GetValue(model)!, withNGram: !parse.GetValue(noNGram));
             string primeText = parse.GetValue(prime) ?? "";
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))

@@ -144,13 +144,11 @@ internal static class LmTrainCommand
                 s => $"best validation loss {s.BestMetric:F4} nats/token at step {s.BestStep}; model in {Path.Combine(runDir, RunFiles.Model)}");
             if (!cancel.IsCancellationRequested && File.Exists(Path.Combine(runDir, RunFiles.Model)))
             {
-                LanguageModel best = LanguageModel.Load(runDir);
+                // An n-gram model is counted afresh; with --ngram-order 0 a mixture the folder already has is kept, its weight refitted.
+                LanguageModel best = LanguageModel.Load(runDir, withNGram: ngram == 0);
                 if (!parse.GetValue(noCalibrate)) display.Message(Describe(best.CalibrateInFolder(runDir, validText), "validation", task.ReportsBitsPerToken));
-                if (ngram > 0)
-                {
-                    NGramFit fit = best.AttachNGramInFolder(runDir, text, ngram, validText);
-                    display.Message(Describe(fit, best.NGram!.Model, "validation", task.ReportsBitsPerToken));
-                }
+                NGramFit? fit = ngram > 0 ? best.AttachNGramInFolder(runDir, text, ngram, validText) : best.RefitNGramInFolder(runDir, validText);
+                if (fit is not null) display.Message(Describe(fit, best.NGram!.Model, "validation", task.ReportsBitsPerToken));
             }
             display.Message($"sample from it:  rnn lm sample --model {runDir}");
             return ExitCodes.Success;

@@ -180,4 +180,15 @@ public sealed class TextFileTests : IDisposable
         Assert.Equal(TextFile.ReadUtf8(path), TextFile.ReadUtf8Lenient(path, out int invalid));
         Assert.Equal(0, invalid);
     }
+
+    [Fact]
+    public void Prefix_KeepsWholeCharacters()
+    {
+        Assert.Equal("abc", TextFile.Prefix("abc", 10));
+        Assert.Equal("ab", TextFile.Prefix("abc", 2));
+        Assert.Equal("", TextFile.Prefix("abc", 0));
+        // "a😀b": the emoji is a surrogate pair at 1–2; a cut at 2 would split it, so the prefix stops before it.
+        Assert.Equal("a", TextFile.Prefix("a\U0001F600b", 2));
+        Assert.Equal("a\U0001F600", TextFile.Prefix("a\U0001F600b", 3));
+    }
 }

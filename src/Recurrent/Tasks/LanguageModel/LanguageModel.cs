@@ -33,9 +33,12 @@ public sealed class LanguageModel
     /// <summary>The n-gram order used unless told otherwise: 8 characters, or 3 words.</summary>
     public static int DefaultNGramOrder(TokenizerKind tokenizer) => tokenizer == TokenizerKind.Character ? 8 : 3;
 
-    /// <summary>Loads a model folder: config.json and model.safetensors.</summary>
+    /// <summary>
+    /// Loads a model folder: config.json and model.safetensors, and the n-gram mixture config.json describes
+    /// (counted from ngram.txt) unless <paramref name="withNGram"/> is false.
+    /// </summary>
     /// <exception cref="RecurrentDataException">The folder or a file is missing, damaged, or does not match.</exception>
-    public static LanguageModel Load(string folder)
+    public static LanguageModel Load(string folder, bool withNGram = true)
     {
         if (!Directory.Exists(folder))
             throw new RecurrentDataException($"{folder}: model folder not found; pass the --out folder of 'rnn lm train'.");
@@ -47,7 +50,7 @@ public sealed class LanguageModel
             throw new RecurrentDataException($"{weightsPath}: file not found; training writes it at the first evaluation — train longer or pass another folder.");
         LoadWeights(network, SafeTensors.Read(weightsPath), weightsPath);
         var model = new LanguageModel(config, network);
-        model.NGram = model.LoadNGram(folder, RunFiles.ReadJsonObject(configPath), configPath);
+        if (withNGram) model.NGram = model.LoadNGram(folder, RunFiles.ReadJsonObject(configPath), configPath);
         return model;
     }
 
