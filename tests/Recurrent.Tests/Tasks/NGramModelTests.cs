@@ -221,4 +221,19 @@ public sealed class NGramModelTests
         var sampled = new SampleOptions(length: 30, temperature: 1, seed: 4);
         Assert.Equal(string.Concat(TextGenerator.Generate(model, "ab", sampled)), string.Concat(TextGenerator.Generate(model, "ab", sampled)));
     }
+
+    [Fact]
+    public void Generate_AWordModel_PutsSpacesBetweenWordsAndNoneAroundNewlines()
+    {
+        // The n-gram model alone (weight 1), greedy: it recites the text it counted, which shows the joins.
+        const string text = "the cat sat on the mat\nand the dog ran off\n";
+        var tokenizer = Recurrent.Data.Tokenizers.Create(Recurrent.Data.TokenizerKind.Word);
+        var vocabulary = Recurrent.Data.Vocabulary.Build(tokenizer.Split(text));
+        var shape = new LanguageModelShape(vocabulary.Count, CellKind.Lstm, 8, 16, 1, 0f);
+        var model = new LanguageModel(new LanguageModelConfig(Recurrent.Data.TokenizerKind.Word, vocabulary, shape), new LanguageModelNetwork(shape, new Rng(1)));
+        var counts = new NGramModel(vocabulary.Count, 3);
+        counts.Add(model.Encode(string.Concat(Enumerable.Repeat(text, 5)), out _));
+        model.NGram = new NGramMixture(counts, 1);
+        Assert.Equal(" sat on the mat\nand the", string.Concat(TextGenerator.Generate(model, "the cat", new SampleOptions(length: 7, temperature: 0))));
+    }
 }

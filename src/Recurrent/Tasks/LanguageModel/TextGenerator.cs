@@ -56,10 +56,14 @@ public static class TextGenerator
         }
         for (int i = 0; i < primeIds.Length; i++) Next(primeIds[i], predict: i == primeIds.Length - 1);
         var sampler = new TokenSampler(v, options);
+        string previous = model.Vocabulary[primeIds[^1]];
         for (int i = 0; i < options.Length; i++)
         {
             int next = sampler.Next(row);
-            yield return model.Tokenizer.Join([model.Vocabulary[next]]);
+            // The text the token adds after the one before it: with words, the space between them too.
+            string token = model.Vocabulary[next];
+            yield return model.Tokenizer.Join([previous, token])[model.Tokenizer.Join([previous]).Length..];
+            previous = token;
             Next(next, predict: true);
         }
     }
