@@ -27,7 +27,7 @@ public sealed class LanguageModel
     /// <summary>The n-gram model mixed with the network (loaded from ngram.txt and config.json "ngram"), or null for the network alone.</summary>
     public NGramMixture? NGram { get; set; }
 
-    /// <summary>Characters of a training text an n-gram memory keeps at most (its start): ~200 bytes of counts each at order 8.</summary>
+    /// <summary>Characters of a training text an n-gram memory keeps at most (its start): ~100 bytes of counts each at order 8.</summary>
     public const int MaxNGramCharacters = 4 << 20;
 
     /// <summary>The n-gram order used unless told otherwise: 8 characters, or 3 words.</summary>

@@ -12,8 +12,8 @@
 // Counts live in two open-addressing tables keyed by 64-bit hashes: (context, token) → C and context → (T, U).
 // A context's hash is built outward from the token just before the target, so the hashes of all orders at a
 // position cost one mixing step each. Two different keys share a hash with probability ~2⁻⁶⁴ per pair: far
-// below any effect on a score. Memory: ~100 bytes per distinct n-gram (order 8 on Moby-Dick's 1.07 M
-// characters: 2.3 M of them, ~110 MB).
+// below any effect on a score. Memory: 16 bytes per slot, tables at most 3/4 full (order 8 on Moby-Dick's
+// 1.07 M characters: 2.3 M distinct n-grams and 1.6 M contexts, ~100 MB).
 // Legend: V vocabulary size, N order.
 using System.Runtime.CompilerServices;
 
