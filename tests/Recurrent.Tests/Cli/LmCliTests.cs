@@ -189,7 +189,7 @@ public sealed class LmCliTests : IDisposable
         Assert.Equal(2, LmTrainCommand.ModelDefaults.Long.Layers);
         Assert.True(LmTrainCommand.ModelDefaults.Long.Dropout > LmTrainCommand.ModelDefaults.Short.Dropout);
         Assert.Equal((Recurrent.Training.OptimizerKind.Adam, 0f), (LmTrainCommand.ModelDefaults.Short.Optimizer, LmTrainCommand.ModelDefaults.Short.WeightDecay));
-        Assert.Equal((Recurrent.Training.OptimizerKind.AdamW, 0.05f), (LmTrainCommand.ModelDefaults.Long.Optimizer, LmTrainCommand.ModelDefaults.Long.WeightDecay));
+        Assert.Equal((Recurrent.Training.OptimizerKind.AdamW, 0.1f), (LmTrainCommand.ModelDefaults.Long.Optimizer, LmTrainCommand.ModelDefaults.Long.WeightDecay));
         Assert.Equal(LmTrainCommand.Defaults, LmTrainCommand.DefaultsWith(Recurrent.Training.OptimizerKind.Adam, 0f));
     }
 
