@@ -17,7 +17,7 @@ internal static class LmCalibrateCommand
         var ngramText = new Option<string?>("--ngram-text") { Description = "UTF-8 text (the training text) to count an n-gram model on, replacing the model's; its weight in the mixture is fitted to --data." };
         var ngramOrder = new Option<int?>("--ngram-order") { Description = "With --ngram-text: the longest context in tokens (default 8 for a character model, 3 for words)." };
         var threads = CommonOptions.Threads();
-        var command = new Command("calibrate", "Fit a softmax temperature to held-out text and fold it into the model's decoder ('lm train' does this on its validation text).")
+        var command = new Command("calibrate", "Fit a softmax temperature to held-out text and fold it into the model's decoder, then the weight of its n-gram mixture ('lm train' does both on its validation text).")
         {
             model, data, ngramText, ngramOrder, json, threads,
         };
