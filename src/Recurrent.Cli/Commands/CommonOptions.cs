@@ -31,10 +31,10 @@ internal static class CommonOptions
         return value;
     }
 
-    /// <summary><c>--precision fp32|bf16</c>: weights of the generation path.</summary>
     /// <summary>--no-ngram: the network alone, for a language model that mixes in an n-gram model.</summary>
     public static Option<bool> NoNGram(string description) => new("--no-ngram") { Description = description };
 
+    /// <summary><c>--precision fp32|bf16</c>: weights of the generation path.</summary>
     public static Option<string?> Precision() => new("--precision")
     {
         Description = "Weights of the token-by-token path: fp32 (default) or bf16 (half the memory traffic, float32 arithmetic).",

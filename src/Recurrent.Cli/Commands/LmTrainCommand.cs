@@ -165,21 +165,18 @@ internal static class LmTrainCommand
     }
 
     /// <summary>One line on a temperature fit, in bits per character for a character model, else nats per token.</summary>
-    internal static string Describe(TemperatureFit fit, string textName, bool bitsPerCharacter)
-    {
-        string Figure(LanguageModelScore score) => bitsPerCharacter ? $"{score.BitsPerCharacter:F4} bpc" : $"{score.Loss:F4} nats/token";
-        return fit.Temperature == 1.0
-            ? $"calibration: a softmax temperature of 1 fits the {textName} text best ({Figure(fit.Before)}); model unchanged"
-            : $"calibration: softmax temperature {fit.Temperature:F3} folded into the decoder; {textName} {Figure(fit.Before)} → {Figure(fit.After)}";
-    }
+    internal static string Describe(TemperatureFit fit, string textName, bool bitsPerCharacter) => fit.Temperature == 1.0
+        ? $"calibration: a softmax temperature of 1 fits the {textName} text best ({Figure(fit.Before, bitsPerCharacter)}); model unchanged"
+        : $"calibration: softmax temperature {fit.Temperature:F3} folded into the decoder; {textName} {Figure(fit.Before, bitsPerCharacter)} → {Figure(fit.After, bitsPerCharacter)}";
 
     /// <summary>One line on an n-gram mixture's fitted weight.</summary>
-    internal static string Describe(NGramFit fit, NGramModel model, string textName, bool bitsPerCharacter)
-    {
-        string Figure(LanguageModelScore score) => bitsPerCharacter ? $"{score.BitsPerCharacter:F4} bpc" : $"{score.Loss:F4} nats/token";
-        return $"n-gram: order {model.Order} on {model.Tokens:N0} training tokens, weight {fit.Weight:F3} in the mixture; {textName} {Figure(fit.Before)} → {Figure(fit.After)}" +
-            (fit.Weight == 0 ? " (the network alone fits best)" : "");
-    }
+    internal static string Describe(NGramFit fit, NGramModel model, string textName, bool bitsPerCharacter) =>
+        $"n-gram: order {model.Order} on {model.Tokens:N0} training tokens, weight {fit.Weight:F3} in the mixture; {textName} {Figure(fit.Before, bitsPerCharacter)} → {Figure(fit.After, bitsPerCharacter)}" +
+        (fit.Weight == 0 ? " (the network alone fits best)" : "");
+
+    /// <summary>A held-out score in bits per character (character models) or nats per token.</summary>
+    private static string Figure(LanguageModelScore score, bool bitsPerCharacter) =>
+        bitsPerCharacter ? $"{score.BitsPerCharacter:F4} bpc" : $"{score.Loss:F4} nats/token";
 
     private static LanguageModel LoadForResume(string runDir)
     {

@@ -122,7 +122,7 @@ public static class DynamicEvaluation
             (stepScale, decayScale) = RmsScales(weights, statistics, options);
             scratch = new float[weights.Max(w => w.Value.Length)];
         }
-        float[]? ngram = mixture is { Weight: > 0 } ? mixture.Model.TargetProbabilities(tokens, adapt: true) : null;
+        float[]? ngram = NGramMixture.ScoringProbabilities(mixture, tokens);
         var work = new float[network.Shape.VocabularySize];
         Tensor[] trained = weights.Select(w => w.Value.Clone()).ToArray();   // θ₀
         network.ZeroGrad();
@@ -142,7 +142,7 @@ public static class DynamicEvaluation
                 if (ngram is null) totalNats += sum.Value[0];
                 else
                     for (int r = 0; r < steps; r++)
-                        totalNats -= Math.Log(NGramMixture.Mix(Math.Exp(LanguageModelEvaluator.LogProbability(logits.Value.Span, r, next[r], work)), ngram[position + r], mixture!.Weight));
+                        totalNats += mixture!.Nats(LanguageModelEvaluator.LogProbability(logits.Value.Span, r, next[r], work), ngram[position + r]);
                 tape.Backward(tape.Scale(sum, 1f / steps));
                 state = CarriedState.CopyOf(final);
                 tape.Reset();

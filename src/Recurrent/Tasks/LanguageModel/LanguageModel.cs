@@ -43,14 +43,15 @@ public sealed class LanguageModel
         if (!Directory.Exists(folder))
             throw new RecurrentDataException($"{folder}: model folder not found; pass the --out folder of 'rnn lm train'.");
         string configPath = Path.Combine(folder, RunFiles.Config);
-        var config = LanguageModelConfig.FromJson(RunFiles.ReadJsonObject(configPath), configPath);
+        JsonObject json = RunFiles.ReadJsonObject(configPath);
+        var config = LanguageModelConfig.FromJson(json, configPath);
         var network = new LanguageModelNetwork(config.Shape, new Rng(0));
         string weightsPath = Path.Combine(folder, RunFiles.Model);
         if (!File.Exists(weightsPath))
             throw new RecurrentDataException($"{weightsPath}: file not found; training writes it at the first evaluation — train longer or pass another folder.");
         LoadWeights(network, SafeTensors.Read(weightsPath), weightsPath);
         var model = new LanguageModel(config, network);
-        if (withNGram) model.NGram = model.LoadNGram(folder, RunFiles.ReadJsonObject(configPath), configPath);
+        if (withNGram) model.NGram = model.LoadNGram(folder, json, configPath);
         return model;
     }
 
@@ -138,10 +139,8 @@ public sealed class LanguageModel
         memoryText = TextFile.Prefix(memoryText, MaxNGramCharacters);
         var counts = new NGramModel(Vocabulary.Count, order);
         counts.Add(Encode(memoryText, out _));
-        int[] ids = Encode(heldOutText, out _);
-        NGramFit fit = NGramMixture.Fit(Network, counts, ids, CharactersPerToken(heldOutText, ids.Length));
+        NGramFit fit = FitNGram(counts, heldOutText);
         RunFiles.WriteTextAtomic(Path.Combine(folder, RunFiles.NGramText), memoryText);
-        NGram = new NGramMixture(counts, Math.Round(fit.Weight, 6));     // as config.json keeps it
         WriteNGramEntry(folder);
         return fit;
     }
@@ -151,10 +150,17 @@ public sealed class LanguageModel
     public NGramFit? RefitNGramInFolder(string folder, string heldOutText)
     {
         if (NGram is null) return null;
-        int[] ids = Encode(heldOutText, out _);
-        NGramFit fit = NGramMixture.Fit(Network, NGram.Model, ids, CharactersPerToken(heldOutText, ids.Length));
-        NGram = new NGramMixture(NGram.Model, Math.Round(fit.Weight, 6));
+        NGramFit fit = FitNGram(NGram.Model, heldOutText);
         WriteNGramEntry(folder);
+        return fit;
+    }
+
+    /// <summary>Fits the weight of <paramref name="counts"/> in the mixture to held-out text and makes that the model's mixture.</summary>
+    private NGramFit FitNGram(NGramModel counts, string heldOutText)
+    {
+        int[] ids = Encode(heldOutText, out _);
+        NGramFit fit = NGramMixture.Fit(Network, counts, ids, CharactersPerToken(heldOutText, ids.Length));
+        NGram = new NGramMixture(counts, Math.Round(fit.Weight, 6));     // as config.json keeps it
         return fit;
     }
 

@@ -32,7 +32,8 @@ public static class LanguageModelEvaluator
     {
         double totalNats = 0;
         long count;
-        if (mixture is null || mixture.Weight == 0)
+        float[]? ngram = NGramMixture.ScoringProbabilities(mixture, tokens);
+        if (ngram is null)
             count = ForEachChunk(network, tokens, (tape, logits, targets, _) =>
             {
                 totalNats += tape.CrossEntropy(logits, targets, reduction: CrossEntropyReduction.Sum).Value[0];
@@ -40,12 +41,11 @@ public static class LanguageModelEvaluator
             });
         else
         {
-            float[] ngram = mixture.Model.TargetProbabilities(tokens, adapt: true);
             var work = new float[network.Shape.VocabularySize];
             count = ForEachChunk(network, tokens, (_, logits, targets, positions) =>
             {
                 for (int r = 0; r < targets.Length; r++)
-                    totalNats -= Math.Log(NGramMixture.Mix(Math.Exp(LogProbability(logits.Value.Span, r, targets[r], work)), ngram[positions[r]], mixture.Weight));
+                    totalNats += mixture!.Nats(LogProbability(logits.Value.Span, r, targets[r], work), ngram[positions[r]]);
                 return true;
             });
         }
@@ -168,13 +168,13 @@ public static class LanguageModelEvaluator
         int v = network.Shape.VocabularySize;
         var logits = new float[v];
         var work = new float[v];
-        float[]? ngram = mixture is { Weight: > 0 } ? mixture.Model.TargetProbabilities(tokens, adapt: true) : null;
+        float[]? ngram = NGramMixture.ScoringProbabilities(mixture, tokens);
         double totalNats = 0;
         for (int i = 0; i + 1 < tokens.Length; i++)
         {
             decoder.Step(tokens[i], logits);
             double logP = LogProbability(logits, 0, tokens[i + 1], work);
-            totalNats -= ngram is null ? logP : Math.Log(NGramMixture.Mix(Math.Exp(logP), ngram[i], mixture!.Weight));
+            totalNats += ngram is null ? -logP : mixture!.Nats(logP, ngram[i]);
         }
         return Score(totalNats, tokens.Length - 1, charactersPerToken);
     }

@@ -30,6 +30,18 @@ public sealed class NGramMixture
     /// <summary>w, the n-gram model's share of each probability.</summary>
     public double Weight { get; }
 
+    /// <summary>
+    /// The n-gram model's probability of each target of <paramref name="tokens"/> as scoring reads them (learning
+    /// from the text, <see cref="NGramModel.TargetProbabilities"/>); null without a mixture or at weight 0, when the
+    /// network scores alone.
+    /// </summary>
+    public static float[]? ScoringProbabilities(NGramMixture? mixture, ReadOnlySpan<int> tokens) =>
+        mixture is { Weight: > 0 } ? mixture.Model.TargetProbabilities(tokens, adapt: true) : null;
+
+    /// <summary>−log of the mixture's probability of a target, from the network's log-probability and the n-gram model's probability.</summary>
+    public double Nats(double networkLogProbability, float ngramProbability) =>
+        -Math.Log(Mix(Math.Exp(networkLogProbability), ngramProbability, Weight));
+
     /// <summary>(1 − w)·a + w·b.</summary>
     public static double Mix(double networkProbability, double ngramProbability, double weight) =>
         (1 - weight) * networkProbability + weight * ngramProbability;

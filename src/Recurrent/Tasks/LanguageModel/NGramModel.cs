@@ -60,7 +60,7 @@ public sealed class NGramModel
     /// <exception cref="InvalidOperationException">The token was not observed there.</exception>
     public void Forget(ReadOnlySpan<int> history, int token)
     {
-        if (_pairs.Get(PairKey(ContextHash(history, 0), token)) == 0)
+        if (_pairs.Get(PairKey(EmptyContext, token)) == 0)
             throw new InvalidOperationException("NGramModel.Forget: the token was never observed after this history.");
         Count(history, token, -1);
     }
@@ -139,14 +139,6 @@ public sealed class NGramModel
     {
         if ((uint)token >= (uint)VocabularySize)
             throw new ArgumentOutOfRangeException(nameof(token), token, $"Token ids must be in [0, {VocabularySize}).");
-    }
-
-    /// <summary>The hash of the context of the last <paramref name="n"/> tokens of the history.</summary>
-    private static ulong ContextHash(ReadOnlySpan<int> history, int n)
-    {
-        ulong h = EmptyContext;
-        for (int k = 1; k <= n; k++) h = Extend(h, history[^k]);
-        return h;
     }
 
     /// <summary>The hash of a context one token longer: <paramref name="older"/> before the tokens hashed in <paramref name="h"/>.</summary>
