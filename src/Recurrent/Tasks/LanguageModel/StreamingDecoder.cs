@@ -3,7 +3,7 @@
 // the first layer's input projection: Table[v] = W_ih·E[v] + b_ih (+ b_hh where it adds), so layer 0's input
 // side is a row lookup. Above layer 0, RNN and LSTM multiply [W_ih | W_hh] by [h_below ; h] in one pass. The
 // gate math is the same CellKernels as the fused layer. Weights can be kept in bfloat16 (float32 arithmetic),
-// which halves the bytes read per token.
+// which halves the bytes read per token. Weights and the vectors multiplied by them start on 64-byte boundaries.
 // Legend: V vocabulary, E embedding, H hidden, G gate rows, L layers.
 using Recurrent.Nn;
 using Recurrent.Tensors;
@@ -31,8 +31,10 @@ public sealed class StreamingDecoder
     private readonly float[][] _bIh, _bHh;
     private readonly DecoderMatrix _decoder;
     private readonly float[] _decoderBias;
-    private readonly float[][] _hState, _cState;
-    private readonly float[] _gi, _gh, _xh, _rh, _hn, _tanhC, _hNext, _cNext;
+    private readonly AlignedArray<float>[] _hState;
+    private readonly float[][] _cState;
+    private readonly AlignedArray<float> _xh, _rh;
+    private readonly float[] _gi, _gh, _hn, _tanhC, _hNext, _cNext;
 
     /// <summary>Copies the weights of <paramref name="network"/> (a unidirectional stack) in the given precision.</summary>
     public StreamingDecoder(LanguageModelNetwork network, WeightPrecision precision = WeightPrecision.Float32)
@@ -78,10 +80,10 @@ public sealed class StreamingDecoder
         _table ??= [];
         _decoder = new DecoderMatrix(network.Decoder.Weight.Value.Span.ToArray(), _v, _h, precision);
         _decoderBias = network.Decoder.Bias!.Value.Span.ToArray();
-        _hState = Enumerable.Range(0, _layers).Select(_ => new float[_h]).ToArray();
+        _hState = Enumerable.Range(0, _layers).Select(_ => new AlignedArray<float>(_h)).ToArray();
         _cState = Enumerable.Range(0, _layers).Select(_ => new float[_h]).ToArray();
-        (_gi, _gh, _xh) = (new float[_g], new float[_g], new float[2 * _h]);
-        (_rh, _hn, _tanhC, _hNext, _cNext) = (new float[_h], new float[_h], new float[_h], new float[_h], new float[_h]);
+        (_gi, _gh, _xh, _rh) = (new float[_g], new float[_g], new AlignedArray<float>(2 * _h), new AlignedArray<float>(_h));
+        (_hn, _tanhC, _hNext, _cNext) = (new float[_h], new float[_h], new float[_h], new float[_h]);
     }
 
     /// <summary>The precision the weights are kept in.</summary>
@@ -92,7 +94,7 @@ public sealed class StreamingDecoder
     /// <summary>Zeroes the state.</summary>
     public void Reset()
     {
-        foreach (float[] s in _hState) Array.Clear(s);
+        foreach (AlignedArray<float> s in _hState) s.Span.Clear();
         foreach (float[] s in _cState) Array.Clear(s);
     }
 
@@ -109,26 +111,27 @@ public sealed class StreamingDecoder
             {
                 // gates = [W_ih | W_hh]·[h_below ; h] + b: both products in one pass over the weights.
                 TensorPrimitives.Add(_bIh[l], _bHh[l], _gi);
-                _hState[l - 1].CopyTo(_xh, 0);
-                _hState[l].CopyTo(_xh, _h);
-                cat.Multiply(_xh, _gi, accumulate: true);
+                _hState[l - 1].Span.CopyTo(_xh.Span);
+                _hState[l].Span.CopyTo(_xh.Span[_h..]);
+                cat.Multiply(_xh.Span, _gi, accumulate: true);
                 recurrentDone = true;
             }
             else
             {
                 _bIh[l].CopyTo(_gi, 0);
-                _wIh[l]!.Multiply(_hState[l - 1], _gi, accumulate: true);
+                _wIh[l]!.Multiply(_hState[l - 1].Span, _gi, accumulate: true);
             }
             StepLayer(l, recurrentDone);
         }
         _decoderBias.CopyTo(logits);
-        _decoder.Multiply(_hState[^1], logits, accumulate: true);
+        _decoder.Multiply(_hState[^1].Span, logits, accumulate: true);
     }
 
     /// <summary>The recurrent product (unless done) and the gate math of layer <paramref name="l"/>.</summary>
     private void StepLayer(int l, bool recurrentDone)
     {
-        float[] h = _hState[l], c = _cState[l];
+        Span<float> h = _hState[l].Span;
+        float[] c = _cState[l];
         switch (_cell)
         {
             case CellKind.RnnTanh:
@@ -149,13 +152,13 @@ public sealed class StreamingDecoder
             default:
                 _bHh[l].AsSpan(0, 2 * _h).CopyTo(_gh);
                 _wHh[l]!.Multiply(h, _gh, accumulate: true);
-                CellKernels.GruOriginalGates(_gi, _gh, h, _rh, Active, _h);
+                CellKernels.GruOriginalGates(_gi, _gh, h, _rh.Span, Active, _h);
                 _bHh[l].AsSpan(2 * _h, _h).CopyTo(_hn);
-                _wHhN[l]!.Multiply(_rh, _hn, accumulate: true);
+                _wHhN[l]!.Multiply(_rh.Span, _hn, accumulate: true);
                 CellKernels.GruOriginalOutput(_gi, _hn, h, _hNext, Active, _h);
                 break;
         }
-        _hNext.CopyTo(h, 0);
+        _hNext.CopyTo(h);
     }
 
     /// <summary>[W_ih | W_hh] row by row: [G, 2H].</summary>
@@ -173,21 +176,21 @@ public sealed class StreamingDecoder
     /// <summary>A weight matrix [M, K] in float32 or bfloat16 with its matrix-vector product.</summary>
     private sealed class DecoderMatrix
     {
-        private readonly float[]? _single;
-        private readonly ushort[]? _bf16;
+        private readonly AlignedArray<float>? _single;
+        private readonly AlignedArray<ushort>? _bf16;
         private readonly int _m, _k;
 
         public DecoderMatrix(float[] data, int m, int k, WeightPrecision precision)
         {
             (_m, _k) = (m, k);
-            if (precision == WeightPrecision.BFloat16) _bf16 = GemvBf16.Pack(data, m, k);
-            else _single = data;
+            if (precision == WeightPrecision.BFloat16) _bf16 = new AlignedArray<ushort>(GemvBf16.Pack(data, m, k));
+            else _single = new AlignedArray<float>(data);
         }
 
         public void Multiply(ReadOnlySpan<float> x, Span<float> y, bool accumulate)
         {
-            if (_bf16 is not null) GemvBf16.MultiplyPacked(_bf16, _m, _k, x, y, accumulate);
-            else Gemv.Multiply(_single!, _m, _k, x, y, accumulate);
+            if (_bf16 is not null) GemvBf16.MultiplyPacked(_bf16.Span, _m, _k, x, y, accumulate);
+            else Gemv.Multiply(_single!.Span, _m, _k, x, y, accumulate);
         }
     }
 }

@@ -1,7 +1,7 @@
 // Matrix-vector product with the matrix stored in bfloat16 (the top 16 bits of a float32) and everything
 // else in float32: y = W·x (+ y). Decoding one token at a time is bound by reading the weights, so halving
 // their size nearly halves the time; each weight is widened back to float32 exactly and the products are
-// accumulated in float32. Rows are split across the worker threads in fixed chunks and taken four at a time,
+// accumulated in float32. Rows are split across the worker threads in one block each and taken four at a time,
 // as in Gemv.
 // Legend: W [M, K] row-major bf16 bits, x [K], y [M].
 using System.Runtime.CompilerServices;
@@ -12,7 +12,6 @@ namespace Recurrent.Tensors;
 /// <summary>bfloat16 weights: conversion and the matrix-vector product.</summary>
 public static unsafe class GemvBf16
 {
-    private const int RowsPerChunk = 128;
     [ThreadStatic] private static Job? _job;
 
     /// <summary>Rounds each float32 to the nearest bfloat16 (ties to even); NaN stays NaN.</summary>
@@ -91,10 +90,11 @@ public static unsafe class GemvBf16
         fixed (float* py = y)
         {
             Job job = _job ??= new Job();
-            (job.W, job.X, job.Y, job.M, job.K, job.Accumulate, job.Packed) = ((nint)pw, (nint)px, (nint)py, m, k, accumulate, packed);
-            int chunks = (m + RowsPerChunk - 1) / RowsPerChunk;
-            if ((long)m * k < 1 << 15) for (int c = 0; c < chunks; c++) job.Execute(c);
-            else Parallelism.For(job, chunks);
+            bool parallel = (long)m * k >= 1 << 15;
+            int rows = parallel ? Gemv.RowsPerThread(m) : m;
+            (job.W, job.X, job.Y, job.M, job.K, job.Accumulate, job.Packed, job.Rows) = ((nint)pw, (nint)px, (nint)py, m, k, accumulate, packed, rows);
+            if (parallel) Parallelism.For(job, (m + rows - 1) / rows);
+            else job.Execute(0);
         }
     }
 
@@ -197,11 +197,12 @@ public static unsafe class GemvBf16
     {
         public nint W, X, Y;
         public int M, K;
+        public int Rows;
         public bool Accumulate, Packed;
 
         public void Execute(int chunk)
         {
-            int start = chunk * RowsPerChunk, end = Math.Min(M, start + RowsPerChunk);
+            int start = chunk * Rows, end = Math.Min(M, start + Rows);
             ushort* w = (ushort*)W;
             float* x = (float*)X, y = (float*)Y;
             int i = start;
