@@ -13,9 +13,11 @@ public sealed class StreamingDecoderTests
     [InlineData(CellKind.Lstm, 2)]
     [InlineData(CellKind.Gru, 2)]
     [InlineData(CellKind.GruOriginal, 1)]
-    public void StreamingDecoder_MatchesTheFusedForwardPass(CellKind cell, int layers)
+    [InlineData(CellKind.Lstm, 3, 64)]
+    [InlineData(CellKind.Lstm, 1, 256)]
+    public void StreamingDecoder_MatchesTheFusedForwardPass(CellKind cell, int layers, int hidden = 150)
     {
-        var network = new LanguageModelNetwork(new LanguageModelShape(40, cell, 12, 150, layers, 0f), new Rng(4));
+        var network = new LanguageModelNetwork(new LanguageModelShape(40, cell, 12, hidden, layers, 0f), new Rng(4));
         int[] tokens = [5, 9, 17, 39, 4, 4, 22, 30];
         using var tape = new Tape { Training = false };
         using var _ = tape.NoGrad();

@@ -69,3 +69,41 @@ public sealed class AlignedArrayTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new AlignedArray<float>(-1));
     }
 }
+
+/// <summary>The streaming decoder splits its products by thread count; its logits must not depend on it.</summary>
+[Collection(GlobalStateCollection.Name)]
+public sealed class StreamingDecoderThreadingTests
+{
+    [Theory]
+    [InlineData(Recurrent.Tasks.LanguageModel.WeightPrecision.Float32, 64)]
+    [InlineData(Recurrent.Tasks.LanguageModel.WeightPrecision.BFloat16, 256)]
+    [InlineData(Recurrent.Tasks.LanguageModel.WeightPrecision.Float32, 150)]
+    public void Logits_AreBitwiseTheSame_ForEveryThreadCount(Recurrent.Tasks.LanguageModel.WeightPrecision precision, int hidden)
+    {
+        var network = new Recurrent.Tasks.LanguageModel.LanguageModelNetwork(
+            new Recurrent.Tasks.LanguageModel.LanguageModelShape(40, Recurrent.Nn.CellKind.Lstm, 12, hidden, 2, 0f), new Rng(7));
+        int saved = Parallelism.ThreadCount;
+        float[]? first = null;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3, 5 })
+            {
+                Parallelism.ThreadCount = threads;
+                var decoder = new Recurrent.Tasks.LanguageModel.StreamingDecoder(network, precision);
+                var logits = new List<float>();
+                var row = new float[40];
+                foreach (int token in new[] { 5, 9, 17, 39, 4, 4, 22 })
+                {
+                    decoder.Step(token, row);
+                    logits.AddRange(row);
+                }
+                first ??= logits.ToArray();
+                Assert.Equal(first, logits.ToArray());
+            }
+        }
+        finally
+        {
+            Parallelism.ThreadCount = saved;
+        }
+    }
+}
