@@ -38,38 +38,6 @@ public sealed class GemvThreadingTests
     }
 }
 
-public sealed class GemvRowRangeTests
-{
-    [Theory]
-    [InlineData(64, 512, 32)]
-    [InlineData(30, 70, 12)]
-    public void RowRanges_FromMultiplesOfFour_GiveTheFullProduct(int m, int k, int split)
-    {
-        float[] w = TestData.Uniform(m * k, 21), x = TestData.Uniform(k, 22), y0 = TestData.Uniform(m, 23);
-        ushort[] packed = GemvBf16.Pack(w, m, k);
-        float[] full = (float[])y0.Clone(), parts = (float[])y0.Clone(), fullHalf = (float[])y0.Clone(), partsHalf = (float[])y0.Clone();
-        Gemv.Multiply(w, m, k, x, full, accumulate: true);
-        Gemv.MultiplyRows(w, m, k, x, parts, split, m, accumulate: true);
-        Gemv.MultiplyRows(w, m, k, x, parts, 0, split, accumulate: true);
-        GemvBf16.MultiplyPacked(packed, m, k, x, fullHalf, accumulate: true);
-        GemvBf16.MultiplyPackedRows(packed, m, k, x, partsHalf, 0, split, accumulate: true);
-        GemvBf16.MultiplyPackedRows(packed, m, k, x, partsHalf, split, m, accumulate: true);
-        Assert.Equal(full, parts);
-        Assert.Equal(fullHalf, partsHalf);
-    }
-
-    [Theory]
-    [InlineData(-1, 4)]
-    [InlineData(4, 9)]
-    [InlineData(5, 3)]
-    public void RowRanges_OutsideTheMatrix_Throw(int start, int end)
-    {
-        float[] w = new float[8 * 3], x = new float[3], y = new float[8];
-        Assert.Throws<ArgumentException>(() => Gemv.MultiplyRows(w, 8, 3, x, y, start, end, accumulate: false));
-        Assert.Throws<ArgumentException>(() => GemvBf16.MultiplyPackedRows(new ushort[8 * 3], 8, 3, x, y, start, end, accumulate: false));
-    }
-}
-
 public sealed class AlignedArrayTests
 {
     [Theory]

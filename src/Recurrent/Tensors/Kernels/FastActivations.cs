@@ -61,14 +61,6 @@ public static class FastActivations
         }
     }
 
-    /// <summary>The sigmoid of each lane, exactly as <see cref="Sigmoid(ReadOnlySpan{float}, Span{float})"/> computes it.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<float> Sigmoid(Vector512<float> x) => Compute(Op.Sigmoid, x);
-
-    /// <summary>The tanh of each lane, exactly as <see cref="Tanh(ReadOnlySpan{float}, Span{float})"/> computes it.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<float> Tanh(Vector512<float> x) => Compute(Op.Tanh, x);
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Compute(Op op, Vector512<float> x)
     {

@@ -61,39 +61,19 @@ public static unsafe class Gemv
 
         public void Execute(int chunk)
         {
-            int start = chunk * Rows;
-            RowRange((float*)W, K, (float*)X, (float*)Y, start, Math.Min(M, start + Rows), Accumulate);
-        }
-    }
-
-    /// <summary>
-    /// Rows [<paramref name="start"/>, <paramref name="end"/>) of the product on the calling thread, for callers that
-    /// split the rows themselves. Rows go in fours from <paramref name="start"/>; a start that is a multiple of four
-    /// gives every row the result <see cref="Multiply"/> gives it.
-    /// </summary>
-    /// <exception cref="ArgumentException">Spans too short, or rows outside [0, M).</exception>
-    public static void MultiplyRows(ReadOnlySpan<float> w, int m, int k, ReadOnlySpan<float> x, Span<float> y, int start, int end, bool accumulate)
-    {
-        if (m < 0 || k < 0 || w.Length < (long)m * k || x.Length < k || y.Length < m || start < 0 || end > m || start > end)
-            throw new ArgumentException($"Gemv.MultiplyRows: W [{m}, {k}] needs {(long)m * k} elements (has {w.Length}), x needs {k} (has {x.Length}), y needs {m} (has {y.Length}); rows [{start}, {end}) must lie in [0, {m}).");
-        fixed (float* pw = w)
-        fixed (float* px = x)
-        fixed (float* py = y)
-            RowRange(pw, k, px, py, start, end, accumulate);
-    }
-
-    private static void RowRange(float* w, int k, float* x, float* y, int start, int end, bool accumulate)
-    {
-        int i = start;
-        if (Vector512.IsHardwareAccelerated && k >= Vector512<float>.Count)
-            for (; i + 4 <= end; i += 4) Dot4Vector512(w + (long)i * k, k, x, y + i, accumulate);
-        else if (Vector256.IsHardwareAccelerated && k >= Vector256<float>.Count)
-            for (; i + 4 <= end; i += 4) Dot4Vector256(w + (long)i * k, k, x, y + i, accumulate);
-        var xs = new ReadOnlySpan<float>(x, k);
-        for (; i < end; i++)
-        {
-            float dot = TensorPrimitives.Dot(new ReadOnlySpan<float>(w + (long)i * k, k), xs);
-            y[i] = accumulate ? y[i] + dot : dot;
+            int start = chunk * Rows, end = Math.Min(M, start + Rows);
+            float* w = (float*)W, x = (float*)X, y = (float*)Y;
+            int i = start;
+            if (Vector512.IsHardwareAccelerated && K >= Vector512<float>.Count)
+                for (; i + 4 <= end; i += 4) Dot4Vector512(w + (long)i * K, K, x, y + i, Accumulate);
+            else if (Vector256.IsHardwareAccelerated && K >= Vector256<float>.Count)
+                for (; i + 4 <= end; i += 4) Dot4Vector256(w + (long)i * K, K, x, y + i, Accumulate);
+            var xs = new ReadOnlySpan<float>(x, K);
+            for (; i < end; i++)
+            {
+                float dot = TensorPrimitives.Dot(new ReadOnlySpan<float>(w + (long)i * K, K), xs);
+                y[i] = Accumulate ? y[i] + dot : dot;
+            }
         }
     }
 

@@ -202,39 +202,21 @@ public static unsafe class GemvBf16
 
         public void Execute(int chunk)
         {
-            int start = chunk * Rows;
-            RowRange((ushort*)W, K, (float*)X, (float*)Y, start, Math.Min(M, start + Rows), Accumulate, Packed);
-        }
-    }
-
-    /// <summary>
-    /// Rows [<paramref name="start"/>, <paramref name="end"/>) of <see cref="MultiplyPacked"/> on the calling thread, for
-    /// callers that split the rows themselves; a start that is a multiple of four gives every row the same result.
-    /// </summary>
-    /// <exception cref="ArgumentException">Spans too short, or rows outside [0, M).</exception>
-    public static void MultiplyPackedRows(ReadOnlySpan<ushort> w, int m, int k, ReadOnlySpan<float> x, Span<float> y, int start, int end, bool accumulate)
-    {
-        if (m < 0 || k < 0 || w.Length < (long)m * k || x.Length < k || y.Length < m || start < 0 || end > m || start > end)
-            throw new ArgumentException($"GemvBf16.MultiplyPackedRows: W [{m}, {k}] needs {(long)m * k} elements (has {w.Length}), x needs {k} (has {x.Length}), y needs {m} (has {y.Length}); rows [{start}, {end}) must lie in [0, {m}).");
-        fixed (ushort* pw = w)
-        fixed (float* px = x)
-        fixed (float* py = y)
-            RowRange(pw, k, px, py, start, end, accumulate, packed: true);
-    }
-
-    private static void RowRange(ushort* w, int k, float* x, float* y, int start, int end, bool accumulate, bool packed)
-    {
-        int i = start;
-        if (Vector512.IsHardwareAccelerated && k >= 32)
-            for (; i + 4 <= end; i += 4)
+            int start = chunk * Rows, end = Math.Min(M, start + Rows);
+            ushort* w = (ushort*)W;
+            float* x = (float*)X, y = (float*)Y;
+            int i = start;
+            if (Vector512.IsHardwareAccelerated && K >= 32)
+                for (; i + 4 <= end; i += 4)
+                {
+                    if (Packed) PackedDot4(w + (long)i * K, K, x, y + i, Accumulate);
+                    else Dot4(w + (long)i * K, K, x, y + i, Accumulate);
+                }
+            for (; i < end; i++)
             {
-                if (packed) PackedDot4(w + (long)i * k, k, x, y + i, accumulate);
-                else Dot4(w + (long)i * k, k, x, y + i, accumulate);
+                float dot = Packed ? PackedDot(w + (long)i * K, x, K) : Dot(w + (long)i * K, x, K);
+                y[i] = Accumulate ? y[i] + dot : dot;
             }
-        for (; i < end; i++)
-        {
-            float dot = packed ? PackedDot(w + (long)i * k, x, k) : Dot(w + (long)i * k, x, k);
-            y[i] = accumulate ? y[i] + dot : dot;
         }
     }
 
