@@ -59,8 +59,8 @@ public sealed class StreamingDecoder
                 if (l > 0) _wIh[l] = new DecoderMatrix(wIh, _g, _h, precision);
                 if (_cell == CellKind.GruOriginal)
                 {
-                    _wHh[l] = new DecoderMatrix(wHh.AsSpan(0, 2 * _h * _h).ToArray(), 2 * _h, _h, precision);
-                    _wHhN[l] = new DecoderMatrix(wHh.AsSpan(2 * _h * _h).ToArray(), _h, _h, precision);
+                    _wHh[l] = new DecoderMatrix(wHh.AsSpan(0, 2 * _h * _h), 2 * _h, _h, precision);
+                    _wHhN[l] = new DecoderMatrix(wHh.AsSpan(2 * _h * _h), _h, _h, precision);
                 }
                 else _wHh[l] = new DecoderMatrix(wHh, _g, _h, precision);
             }
@@ -78,7 +78,7 @@ public sealed class StreamingDecoder
             }
         }
         _table ??= [];
-        _decoder = new DecoderMatrix(network.Decoder.Weight.Value.Span.ToArray(), _v, _h, precision);
+        _decoder = new DecoderMatrix(network.Decoder.Weight.Value.Span, _v, _h, precision);
         _decoderBias = network.Decoder.Bias!.Value.Span.ToArray();
         _hState = Enumerable.Range(0, _layers).Select(_ => new AlignedArray<float>(_h)).ToArray();
         _cState = Enumerable.Range(0, _layers).Select(_ => new float[_h]).ToArray();
@@ -180,11 +180,15 @@ public sealed class StreamingDecoder
         private readonly AlignedArray<ushort>? _bf16;
         private readonly int _m, _k;
 
-        public DecoderMatrix(float[] data, int m, int k, WeightPrecision precision)
+        public DecoderMatrix(ReadOnlySpan<float> data, int m, int k, WeightPrecision precision)
         {
             (_m, _k) = (m, k);
-            if (precision == WeightPrecision.BFloat16) _bf16 = new AlignedArray<ushort>(GemvBf16.Pack(data, m, k));
-            else _single = new AlignedArray<float>(data);
+            if (precision == WeightPrecision.BFloat16)
+            {
+                _bf16 = new AlignedArray<ushort>(m * k);
+                GemvBf16.Pack(data, m, k, _bf16.Span);
+            }
+            else _single = new AlignedArray<float>(data[..(m * k)]);
         }
 
         public void Multiply(ReadOnlySpan<float> x, Span<float> y, bool accumulate)

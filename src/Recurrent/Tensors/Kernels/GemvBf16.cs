@@ -47,13 +47,22 @@ public static unsafe class GemvBf16
     /// </summary>
     public static ushort[] Pack(ReadOnlySpan<float> w, int m, int k)
     {
-        if (m < 0 || k < 0 || w.Length < (long)m * k)
-            throw new ArgumentException($"GemvBf16.Pack: W [{m}, {k}] needs {(long)m * k} elements (has {w.Length}).");
+        if (m < 0 || k < 0) throw new ArgumentException($"GemvBf16.Pack: W [{m}, {k}] has a negative size.");
         var packed = new ushort[m * k];
+        Pack(w, m, k, packed);
+        return packed;
+    }
+
+    /// <summary><see cref="Pack(ReadOnlySpan{float}, int, int)"/> into <paramref name="packed"/> (M·K elements or more).</summary>
+    /// <exception cref="ArgumentException">Spans too short for the sizes.</exception>
+    public static void Pack(ReadOnlySpan<float> w, int m, int k, Span<ushort> packed)
+    {
+        if (m < 0 || k < 0 || w.Length < (long)m * k || packed.Length < (long)m * k)
+            throw new ArgumentException($"GemvBf16.Pack: W [{m}, {k}] needs {(long)m * k} elements (has {w.Length}; the destination {packed.Length}).");
         for (int r = 0; r < m; r++)
         {
             ReadOnlySpan<float> row = w.Slice(r * k, k);
-            Span<ushort> to = packed.AsSpan(r * k, k);
+            Span<ushort> to = packed.Slice(r * k, k);
             int j = 0;
             for (; j + 32 <= k; j += 32)
                 for (int i = 0; i < 16; i++)
@@ -63,10 +72,9 @@ public static unsafe class GemvBf16
                 }
             for (; j < k; j++) to[j] = Round(row[j]);
         }
-        return packed;
     }
 
-    /// <summary>The float32 value of W[row, column] in the layout of <see cref="Pack"/>.</summary>
+    /// <summary>The float32 value of W[row, column] in the layout of <see cref="Pack(ReadOnlySpan{float}, int, int)"/>.</summary>
     public static float PackedAt(ReadOnlySpan<ushort> packed, int k, int row, int column)
     {
         int block = column & ~31, within = column - block;
@@ -74,7 +82,7 @@ public static unsafe class GemvBf16
         return ToSingle(packed[row * k + at]);
     }
 
-    /// <summary>y[i] = β·y[i] + Σ_k W[i, k]·x[k] with W from <see cref="Pack"/>, β 0 or 1.</summary>
+    /// <summary>y[i] = β·y[i] + Σ_k W[i, k]·x[k] with W from <see cref="Pack(ReadOnlySpan{float}, int, int)"/>, β 0 or 1.</summary>
     /// <exception cref="ArgumentException">Spans too short for the sizes.</exception>
     public static void MultiplyPacked(ReadOnlySpan<ushort> w, int m, int k, ReadOnlySpan<float> x, Span<float> y, bool accumulate) =>
         Run(w, m, k, x, y, accumulate, packed: true);
