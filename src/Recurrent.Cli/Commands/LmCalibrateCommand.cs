@@ -50,7 +50,7 @@ internal static class LmCalibrateCommand
             {
                 bool bits = lm.Config.Tokenizer == TokenizerKind.Character;
                 output.WriteLine(LmTrainCommand.Describe(fit, "held-out", bits));
-                if (ngram is not null) output.WriteLine(LmTrainCommand.Describe(ngram, lm.NGram!.Model, "held-out", bits));
+                if (ngram is not null) output.WriteLine(LmTrainCommand.Describe(ngram, "held-out", bits));
             }
             return ExitCodes.Success;
         });

@@ -156,8 +156,18 @@ internal static class LmTrainCommand
                 // An n-gram model is counted afresh; with --ngram-order 0 a mixture the folder already has is kept, its weight refitted.
                 LanguageModel best = LanguageModel.Load(runDir, withNGram: ngram == 0);
                 if (!parse.GetValue(noCalibrate)) display.Message(Describe(best.CalibrateInFolder(runDir, validText), "validation", task.ReportsBitsPerToken));
-                NGramFit? fit = ngram > 0 ? best.AttachNGramInFolder(runDir, text, ngram, validText) : best.RefitNGramInFolder(runDir, validText);
-                if (fit is not null) display.Message(Describe(fit, best.NGram!.Model, "validation", task.ReportsBitsPerToken));
+                // A validation tail of --data is training text too: once the weight is fitted, the n-gram model counts it
+                // as well (the test part of Moby-Dick then scores 1.888 instead of 1.892 bpc). A --valid file is not counted.
+                bool countTail = validPath is null;
+                NGramFit? fit = ngram > 0
+                    ? best.AttachNGramInFolder(runDir, text, ngram, validText, countTail)
+                    : best.RefitNGramInFolder(runDir, validText);
+                if (fit is not null)
+                {
+                    display.Message(Describe(fit, "validation", task.ReportsBitsPerToken));
+                    if (best.NGram!.Model.Tokens != fit.CountedTokens)
+                        display.Message($"n-gram: the validation tail counted too for the saved model ({best.NGram.Model.Tokens:N0} tokens)");
+                }
             }
             display.Message($"sample from it:  rnn lm sample --model {runDir}");
             return ExitCodes.Success;
@@ -170,8 +180,8 @@ internal static class LmTrainCommand
         : $"calibration: softmax temperature {fit.Temperature:F3} folded into the decoder; {textName} {Figure(fit.Before, bitsPerCharacter)} → {Figure(fit.After, bitsPerCharacter)}";
 
     /// <summary>One line on an n-gram mixture's fitted weight.</summary>
-    internal static string Describe(NGramFit fit, NGramModel model, string textName, bool bitsPerCharacter) =>
-        $"n-gram: order {model.Order} on {model.Tokens:N0} training tokens, weight {fit.Weight:F3} in the mixture; {textName} {Figure(fit.Before, bitsPerCharacter)} → {Figure(fit.After, bitsPerCharacter)}" +
+    internal static string Describe(NGramFit fit, string textName, bool bitsPerCharacter) =>
+        $"n-gram: order {fit.Order} on {fit.CountedTokens:N0} training tokens, weight {fit.Weight:F3} in the mixture; {textName} {Figure(fit.Before, bitsPerCharacter)} → {Figure(fit.After, bitsPerCharacter)}" +
         (fit.Weight == 0 ? " (the network alone fits best)" : "");
 
     /// <summary>A held-out score in bits per character (character models) or nats per token.</summary>

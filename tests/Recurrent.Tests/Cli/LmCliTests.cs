@@ -88,6 +88,20 @@ public sealed class LmCliTests : IDisposable
     }
 
     [Fact]
+    public void Train_WithAValidFile_CountsOnlyTheTrainingTextInItsNGramModel()
+    {
+        // A --valid file is the user's held-out text, perhaps scored later: the n-gram model must not have read it.
+        string path = Text("train.txt", string.Concat(Enumerable.Repeat("some text to train on. ", 200)));
+        string valid = Text("valid.txt", string.Concat(Enumerable.Repeat("other text to check. ", 40)));
+        string dir = Path.Combine(_root, "run");
+        var (code, output, error) = Run("lm", "train", "--data", path, "--valid", valid, "--out", dir, "--steps", "5", "--eval-every", "5",
+            "--hidden", "16", "--embed", "8", "--batch", "4", "--bptt", "16");
+        Assert.True(code == 0, error);
+        Assert.Equal(File.ReadAllText(path), File.ReadAllText(Path.Combine(dir, "ngram.txt")));
+        Assert.DoesNotContain("validation tail counted", output);
+    }
+
+    [Fact]
     public void TrainSampleEval_EndToEnd_WritesTheRunFolderAndJson()
     {
         string path = Text("corpus.txt", string.Concat(Enumerable.Repeat(Tasks.LanguageModelTrainingTests.Corpus, 20)));
@@ -139,11 +153,15 @@ public sealed class LmCliTests : IDisposable
 
         // Training also counted an n-gram model on its training text (ngram.txt) and fitted its weight in the
         // mixture to the validation text; --no-ngram scores the network alone, as an exported graph does.
+        // Its weight was fitted with the training part counted; the saved model counts the validation tail too, so
+        // ngram.txt is the whole of --data.
         Assert.True(File.Exists(Path.Combine(dir, "ngram.txt")), "ngram.txt missing from the run folder");
+        Assert.Equal(File.ReadAllText(path), File.ReadAllText(Path.Combine(dir, "ngram.txt")));
         using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "config.json"))))
         {
             JsonElement ngram = config.RootElement.GetProperty("ngram");
             Assert.Equal(8, ngram.GetProperty("order").GetInt32());
+            Assert.Equal(File.ReadAllText(path).Length, ngram.GetProperty("tokens").GetInt64());
             Assert.Equal(ngram.GetProperty("weight").GetDouble(), doc.RootElement.GetProperty("ngram_weight").GetDouble());
         }
         Assert.Contains("n-gram mixture", Run("info", dir).Out);

@@ -131,16 +131,26 @@ public sealed class LanguageModel
     /// Counts an n-gram model of <paramref name="order"/> on (the first <see cref="MaxNGramCharacters"/> characters
     /// of) <paramref name="memoryText"/>, fits its weight in the mixture to <paramref name="heldOutText"/>
     /// (<see cref="NGramMixture.Fit"/>) and saves both to the model folder: ngram.txt (the text counted), then
-    /// config.json's "ngram". Replaces an n-gram model the folder had. Both writes are atomic.
+    /// config.json's "ngram". Replaces an n-gram model the folder had. Both writes are atomic. With
+    /// <paramref name="countHeldOut"/> the held-out text, once the weight is fitted, is counted too (appended to the
+    /// memory text, which it must continue): training's validation tail is part of the user's training text, and
+    /// the end of a text is what its continuation resembles most.
     /// </summary>
     /// <exception cref="RecurrentDataException">The held-out text has fewer than 2 tokens, or config.json cannot be read.</exception>
-    public NGramFit AttachNGramInFolder(string folder, string memoryText, int order, string heldOutText)
+    public NGramFit AttachNGramInFolder(string folder, string memoryText, int order, string heldOutText, bool countHeldOut = false)
     {
-        memoryText = TextFile.Prefix(memoryText, MaxNGramCharacters);
+        string counted = TextFile.Prefix(memoryText, MaxNGramCharacters);
         var counts = new NGramModel(Vocabulary.Count, order);
-        counts.Add(Encode(memoryText, out _));
+        counts.Add(Encode(counted, out _));
         NGramFit fit = FitNGram(counts, heldOutText);
-        RunFiles.WriteTextAtomic(Path.Combine(folder, RunFiles.NGramText), memoryText);
+        if (countHeldOut && counted.Length == memoryText.Length)
+        {
+            counted = TextFile.Prefix(memoryText + heldOutText, MaxNGramCharacters);
+            counts = new NGramModel(Vocabulary.Count, order);     // counted as one text, as loading counts ngram.txt
+            counts.Add(Encode(counted, out _));
+            NGram = new NGramMixture(counts, NGram!.Weight);
+        }
+        RunFiles.WriteTextAtomic(Path.Combine(folder, RunFiles.NGramText), counted);
         WriteNGramEntry(folder);
         return fit;
     }

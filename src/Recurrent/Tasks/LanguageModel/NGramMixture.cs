@@ -12,7 +12,9 @@ namespace Recurrent.Tasks.LanguageModel;
 /// <param name="Weight">w, the n-gram model's share.</param>
 /// <param name="Before">The network alone.</param>
 /// <param name="After">The mixture with weight w.</param>
-public sealed record NGramFit(double Weight, LanguageModelScore Before, LanguageModelScore After);
+/// <param name="Order">The n-gram model's order.</param>
+/// <param name="CountedTokens">Tokens the n-gram model had counted when the weight was fitted.</param>
+public sealed record NGramFit(double Weight, LanguageModelScore Before, LanguageModelScore After, int Order, long CountedTokens);
 
 /// <summary>An n-gram model and its share in the mixture with a network (see the file header).</summary>
 public sealed class NGramMixture
@@ -89,7 +91,7 @@ public sealed class NGramMixture
             nats /= a.Length;
             return new LanguageModelScore(nats, nats / Math.Log(2) / charactersPerToken, Math.Exp(nats), a.Length);
         }
-        return new NGramFit(w, Score(0), Score(w));
+        return new NGramFit(w, Score(0), Score(w), model.Order, model.Tokens);
     }
 
     /// <summary>
