@@ -28,11 +28,9 @@ public static unsafe class Gemv
         fixed (float* py = y)
         {
             Job job = _job ??= new Job();
-            bool parallel = (long)m * k >= 1 << 15;
-            int rows = parallel ? RowsPerThread(m) : m;
+            int rows = RowsPerItem(m, k);
             (job.W, job.X, job.Y, job.M, job.K, job.Accumulate, job.Rows) = ((nint)pw, (nint)px, (nint)py, m, k, accumulate, rows);
-            if (parallel) Parallelism.For(job, (m + rows - 1) / rows);
-            else job.Execute(0);
+            Parallelism.For(job, (m + rows - 1) / rows);   // one item runs on the calling thread
         }
     }
 
@@ -40,7 +38,10 @@ public static unsafe class Gemv
     /// Rows per work item: M split evenly over the threads and rounded up to a multiple of four. Rows are grouped
     /// in fours from row 0 in every split, so each row's dot product is the same whatever the thread count.
     /// </summary>
-    internal static int RowsPerThread(int m) => Math.Max(4, ((m + Parallelism.ThreadCount - 1) / Parallelism.ThreadCount + 3) & ~3);
+    private static int RowsPerThread(int m) => Math.Max(4, ((m + Parallelism.ThreadCount - 1) / Parallelism.ThreadCount + 3) & ~3);
+
+    /// <summary>Rows per work item of a product of W [M, K]: all M below 32 Ki weights (not worth the workers), else <see cref="RowsPerThread"/>.</summary>
+    internal static int RowsPerItem(int m, int k) => (long)m * k >= 1 << 15 ? RowsPerThread(m) : m;
 
     /// <summary>The plain loop that defines the product, for tests.</summary>
     public static void Reference(ReadOnlySpan<float> w, int m, int k, ReadOnlySpan<float> x, Span<float> y, bool accumulate)

@@ -98,11 +98,9 @@ public static unsafe class GemvBf16
         fixed (float* py = y)
         {
             Job job = _job ??= new Job();
-            bool parallel = (long)m * k >= 1 << 15;
-            int rows = parallel ? Gemv.RowsPerThread(m) : m;
+            int rows = Gemv.RowsPerItem(m, k);
             (job.W, job.X, job.Y, job.M, job.K, job.Accumulate, job.Packed, job.Rows) = ((nint)pw, (nint)px, (nint)py, m, k, accumulate, packed, rows);
-            if (parallel) Parallelism.For(job, (m + rows - 1) / rows);
-            else job.Execute(0);
+            Parallelism.For(job, (m + rows - 1) / rows);   // one item runs on the calling thread
         }
     }
 
@@ -244,65 +242,64 @@ public static unsafe class GemvBf16
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PackedDot8(ushort* w, int k, float* x, float* y, bool accumulate)
     {
-        ushort* w1 = w + k, w2 = w1 + k, w3 = w2 + k, w4 = w3 + k, w5 = w4 + k, w6 = w5 + k, w7 = w6 + k;
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
-        Vector512<uint> high = Vector512.Create(0xFFFF0000u);
+        ushort* w4 = w + 4 * k;
+        PackedRows4 first = default, second = default;
+        Vector512<uint> high = PackedRows4.HighHalves;
         int j = 0;
         for (; j + 32 <= k; j += 32)
         {
             Vector512<float> xLo = Vector512.Load(x + j), xHi = Vector512.Load(x + j + 16);
-            Vector512<uint> r0 = Vector512.Load((uint*)(w + j)), r1 = Vector512.Load((uint*)(w1 + j));
-            Vector512<uint> r2 = Vector512.Load((uint*)(w2 + j)), r3 = Vector512.Load((uint*)(w3 + j));
-            a0 = Vector512.FusedMultiplyAdd((r0 << 16).AsSingle(), xLo, a0);
-            a1 = Vector512.FusedMultiplyAdd((r1 << 16).AsSingle(), xLo, a1);
-            a2 = Vector512.FusedMultiplyAdd((r2 << 16).AsSingle(), xLo, a2);
-            a3 = Vector512.FusedMultiplyAdd((r3 << 16).AsSingle(), xLo, a3);
-            b0 = Vector512.FusedMultiplyAdd((r0 & high).AsSingle(), xHi, b0);
-            b1 = Vector512.FusedMultiplyAdd((r1 & high).AsSingle(), xHi, b1);
-            b2 = Vector512.FusedMultiplyAdd((r2 & high).AsSingle(), xHi, b2);
-            b3 = Vector512.FusedMultiplyAdd((r3 & high).AsSingle(), xHi, b3);
-            r0 = Vector512.Load((uint*)(w4 + j)); r1 = Vector512.Load((uint*)(w5 + j));
-            r2 = Vector512.Load((uint*)(w6 + j)); r3 = Vector512.Load((uint*)(w7 + j));
-            a4 = Vector512.FusedMultiplyAdd((r0 << 16).AsSingle(), xLo, a4);
-            a5 = Vector512.FusedMultiplyAdd((r1 << 16).AsSingle(), xLo, a5);
-            a6 = Vector512.FusedMultiplyAdd((r2 << 16).AsSingle(), xLo, a6);
-            a7 = Vector512.FusedMultiplyAdd((r3 << 16).AsSingle(), xLo, a7);
-            b4 = Vector512.FusedMultiplyAdd((r0 & high).AsSingle(), xHi, b4);
-            b5 = Vector512.FusedMultiplyAdd((r1 & high).AsSingle(), xHi, b5);
-            b6 = Vector512.FusedMultiplyAdd((r2 & high).AsSingle(), xHi, b6);
-            b7 = Vector512.FusedMultiplyAdd((r3 & high).AsSingle(), xHi, b7);
+            first.Add(w + j, k, xLo, xHi, high);
+            second.Add(w4 + j, k, xLo, xHi, high);
         }
-        Finish4(a0 + b0, a1 + b1, a2 + b2, a3 + b3, w, k, j, x, y, accumulate);
-        Finish4(a4 + b4, a5 + b5, a6 + b6, a7 + b7, w4, k, j, x, y + 4, accumulate);
+        first.Finish(w, k, j, x, y, accumulate);
+        second.Finish(w4, k, j, x, y + 4, accumulate);
     }
 
     /// <summary>Four rows of the packed layout: y[0..4) (+)= W[r]·x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PackedDot4(ushort* w, int k, float* x, float* y, bool accumulate)
     {
-        ushort* w1 = w + k, w2 = w1 + k, w3 = w2 + k;
-        // Two accumulators per row (low and high halves), so each FMA chain carries one product per block.
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
-        Vector512<uint> high = Vector512.Create(0xFFFF0000u);
+        PackedRows4 rows = default;
+        Vector512<uint> high = PackedRows4.HighHalves;
         int j = 0;
-        for (; j + 32 <= k; j += 32)
+        for (; j + 32 <= k; j += 32) rows.Add(w + j, k, Vector512.Load(x + j), Vector512.Load(x + j + 16), high);
+        rows.Finish(w, k, j, x, y, accumulate);
+    }
+
+    /// <summary>
+    /// The accumulators of four rows of the packed layout: two per row (low and high halves of each block), so
+    /// each FMA chain carries one product per block of 32 columns.
+    /// </summary>
+    private struct PackedRows4
+    {
+        public static Vector512<uint> HighHalves => Vector512.Create(0xFFFF0000u);
+
+        private Vector512<float> _a0, _a1, _a2, _a3, _b0, _b1, _b2, _b3;
+
+        /// <summary>
+        /// Adds one block of 32 columns: <paramref name="w"/> points at it in the first row (rows k apart);
+        /// <paramref name="high"/> is <see cref="HighHalves"/>, kept in a register by the caller's loop.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Add(ushort* w, int k, Vector512<float> xLo, Vector512<float> xHi, Vector512<uint> high)
         {
-            Vector512<float> xLo = Vector512.Load(x + j), xHi = Vector512.Load(x + j + 16);
-            Vector512<uint> r0 = Vector512.Load((uint*)(w + j)), r1 = Vector512.Load((uint*)(w1 + j));
-            Vector512<uint> r2 = Vector512.Load((uint*)(w2 + j)), r3 = Vector512.Load((uint*)(w3 + j));
-            a0 = Vector512.FusedMultiplyAdd((r0 << 16).AsSingle(), xLo, a0);
-            a1 = Vector512.FusedMultiplyAdd((r1 << 16).AsSingle(), xLo, a1);
-            a2 = Vector512.FusedMultiplyAdd((r2 << 16).AsSingle(), xLo, a2);
-            a3 = Vector512.FusedMultiplyAdd((r3 << 16).AsSingle(), xLo, a3);
-            b0 = Vector512.FusedMultiplyAdd((r0 & high).AsSingle(), xHi, b0);
-            b1 = Vector512.FusedMultiplyAdd((r1 & high).AsSingle(), xHi, b1);
-            b2 = Vector512.FusedMultiplyAdd((r2 & high).AsSingle(), xHi, b2);
-            b3 = Vector512.FusedMultiplyAdd((r3 & high).AsSingle(), xHi, b3);
+            Vector512<uint> r0 = Vector512.Load((uint*)w), r1 = Vector512.Load((uint*)(w + k));
+            Vector512<uint> r2 = Vector512.Load((uint*)(w + 2 * k)), r3 = Vector512.Load((uint*)(w + 3 * k));
+            _a0 = Vector512.FusedMultiplyAdd((r0 << 16).AsSingle(), xLo, _a0);
+            _a1 = Vector512.FusedMultiplyAdd((r1 << 16).AsSingle(), xLo, _a1);
+            _a2 = Vector512.FusedMultiplyAdd((r2 << 16).AsSingle(), xLo, _a2);
+            _a3 = Vector512.FusedMultiplyAdd((r3 << 16).AsSingle(), xLo, _a3);
+            _b0 = Vector512.FusedMultiplyAdd((r0 & high).AsSingle(), xHi, _b0);
+            _b1 = Vector512.FusedMultiplyAdd((r1 & high).AsSingle(), xHi, _b1);
+            _b2 = Vector512.FusedMultiplyAdd((r2 & high).AsSingle(), xHi, _b2);
+            _b3 = Vector512.FusedMultiplyAdd((r3 & high).AsSingle(), xHi, _b3);
         }
-        (a0, a1, a2, a3) = (a0 + b0, a1 + b1, a2 + b2, a3 + b3);
-        Finish4(a0, a1, a2, a3, w, k, j, x, y, accumulate);
+
+        /// <summary>y[0..4) (+)= the four sums, with the columns from <paramref name="j"/> on.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Finish(ushort* w, int k, int j, float* x, float* y, bool accumulate) =>
+            Finish4(_a0 + _b0, _a1 + _b1, _a2 + _b2, _a3 + _b3, w, k, j, x, y, accumulate);
     }
 
     /// <summary>One row of the packed layout, in any vector width (or none).</summary>
