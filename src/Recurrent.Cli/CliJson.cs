@@ -20,7 +20,8 @@ internal sealed record LmEvalResult(
     [property: JsonPropertyName("perplexity")] double Perplexity,
     [property: JsonPropertyName("tokens")] long Tokens,
     [property: JsonPropertyName("unknown")] int Unknown,
-    [property: JsonPropertyName("ngram_weight")] double? NGramWeight);
+    [property: JsonPropertyName("ngram_weight")] double? NGramWeight,
+    [property: JsonPropertyName("ngram_product")] double[]? NGramProduct = null);
 
 /// <summary><c>rnn lm calibrate --json</c>.</summary>
 internal sealed record LmCalibrateResult(
@@ -32,7 +33,8 @@ internal sealed record LmCalibrateResult(
     [property: JsonPropertyName("bpc_after")] double BpcAfter,
     [property: JsonPropertyName("ngram_weight")] double? NGramWeight,
     [property: JsonPropertyName("loss_ngram")] double? LossNGram,
-    [property: JsonPropertyName("bpc_ngram")] double? BpcNGram);
+    [property: JsonPropertyName("bpc_ngram")] double? BpcNGram,
+    [property: JsonPropertyName("ngram_product")] double[]? NGramProduct = null);
 
 /// <summary><c>rnn lm sample --json</c>.</summary>
 internal sealed record SampleResult(

@@ -43,7 +43,8 @@ internal static class LmCalibrateCommand
             {
                 var result = new LmCalibrateResult(Math.Round(fit.Temperature, 6), fit.Before.Tokens, Math.Round(fit.Before.Loss, 6), Math.Round(fit.After.Loss, 6),
                     Math.Round(fit.Before.BitsPerCharacter, 6), Math.Round(fit.After.BitsPerCharacter, 6),
-                    ngram?.Weight is { } w ? Math.Round(w, 6) : null, ngram is null ? null : Math.Round(ngram.After.Loss, 6), ngram is null ? null : Math.Round(ngram.After.BitsPerCharacter, 6));
+                    ngram?.Weight is { } w ? Math.Round(w, 6) : null, ngram is null ? null : Math.Round(ngram.After.Loss, 6), ngram is null ? null : Math.Round(ngram.After.BitsPerCharacter, 6),
+                    LmTrainCommand.Exponents(ngram?.Exponents));
                 output.WriteLine(JsonSerializer.Serialize(result, CliJsonContext.Default.LmCalibrateResult));
             }
             else

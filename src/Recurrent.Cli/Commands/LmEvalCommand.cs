@@ -85,7 +85,7 @@ internal static class LmEvalCommand
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {
-                var result = new LmEvalResult(Math.Round(score.Loss, 6), Math.Round(score.BitsPerCharacter, 6), Math.Round(score.Perplexity, 4), score.Tokens, unknown, mixture?.Weight);
+                var result = new LmEvalResult(Math.Round(score.Loss, 6), Math.Round(score.BitsPerCharacter, 6), Math.Round(score.Perplexity, 4), score.Tokens, unknown, mixture?.Weight, LmTrainCommand.Exponents(mixture?.Exponents));
                 output.WriteLine(JsonSerializer.Serialize(result, CliJsonContext.Default.LmEvalResult));
             }
             else
@@ -95,7 +95,8 @@ internal static class LmEvalCommand
                 output.WriteLine($"perplexity  {score.Perplexity:F3}");
                 output.WriteLine($"tokens      {score.Tokens:N0}");
                 output.WriteLine($"unknown     {unknown:N0}");
-                output.WriteLine(mixture is null ? "n-gram      none (the network alone)" : $"n-gram      order {mixture.Model.Order}, weight {mixture.Weight:F4}");
+                output.WriteLine(mixture is null ? "n-gram      none (the network alone)" : $"n-gram      order {mixture.Model.Order}, weight {mixture.Weight:F4}" +
+                    (mixture.Exponents is { } e ? $", product with exponents {e.Network:F3} (network), {e.NGram:F3} (n-gram), {e.Linear:F3} (linear mixture)" : ""));
             }
             return ExitCodes.Success;
         });

@@ -179,10 +179,15 @@ internal static class LmTrainCommand
         ? $"calibration: a softmax temperature of 1 fits the {textName} text best ({Figure(fit.Before, bitsPerCharacter)}); model unchanged"
         : $"calibration: softmax temperature {fit.Temperature:F3} folded into the decoder; {textName} {Figure(fit.Before, bitsPerCharacter)} → {Figure(fit.After, bitsPerCharacter)}";
 
-    /// <summary>One line on an n-gram mixture's fitted weight.</summary>
-    internal static string Describe(NGramFit fit, string textName, bool bitsPerCharacter) =>
-        $"n-gram: order {fit.Order} on {fit.CountedTokens:N0} training tokens, weight {fit.Weight:F3} in the mixture; {textName} {Figure(fit.Before, bitsPerCharacter)} → {Figure(fit.After, bitsPerCharacter)}" +
-        (fit.Weight == 0 ? " (the network alone fits best)" : "");
+    /// <summary>One line on an n-gram mixture's fitted weight (and the product fitted on top of it).</summary>
+    internal static string Describe(NGramFit fit, string textName, bool bitsPerCharacter) => fit.Exponents is { } e
+        ? $"n-gram: order {fit.Order} on {fit.CountedTokens:N0} training tokens, weight {fit.Weight:F3} in the mixture, then a product with exponents " +
+          $"{e.Network:F3} (network), {e.NGram:F3} (n-gram), {e.Linear:F3} (mixture); {textName} {Figure(fit.Before, bitsPerCharacter)} → {Figure(fit.Linear!, bitsPerCharacter)} → {Figure(fit.After, bitsPerCharacter)}"
+        : $"n-gram: order {fit.Order} on {fit.CountedTokens:N0} training tokens, weight {fit.Weight:F3} in the mixture; {textName} {Figure(fit.Before, bitsPerCharacter)} → {Figure(fit.After, bitsPerCharacter)}" +
+          (fit.Weight == 0 ? " (the network alone fits best)" : "");
+
+    /// <summary>The product's exponents as JSON reports them: [network, n-gram, linear mixture], or null.</summary>
+    internal static double[]? Exponents(MixtureExponents? e) => e is null ? null : [e.Network, e.NGram, e.Linear];
 
     /// <summary>A held-out score in bits per character (character models) or nats per token.</summary>
     private static string Figure(LanguageModelScore score, bool bitsPerCharacter) =>

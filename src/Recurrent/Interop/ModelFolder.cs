@@ -52,7 +52,7 @@ public static class ModelFolder
                         ? $"{tau:0.###} (calibrated, folded into the decoder)" : "1 (not calibrated)"),
                     new("n-gram mixture", json["ngram"] is JsonObject ngram && ngram["order"] is JsonValue order && ngram["weight"] is JsonValue weight
                         && order.TryGetValue(out int n) && weight.TryGetValue(out double w)
-                        ? $"order {n}, weight {w:0.####} (counted from {Training.RunFiles.NGramText})" : "none"),
+                        ? $"order {n}, weight {w:0.####}" + (ngram["product"] is JsonObject ? ", as a product" : "") + $" (counted from {Training.RunFiles.NGramText})" : "none"),
                 ]);
             }
             case ClassificationConfig.TaskName:

@@ -163,6 +163,10 @@ public sealed class LmCliTests : IDisposable
             Assert.Equal(8, ngram.GetProperty("order").GetInt32());
             Assert.Equal(File.ReadAllText(path).Length, ngram.GetProperty("tokens").GetInt64());
             Assert.Equal(ngram.GetProperty("weight").GetDouble(), doc.RootElement.GetProperty("ngram_weight").GetDouble());
+            // A character model's mixture is a product fitted on top of the linear one; eval reports its exponents.
+            JsonElement product = ngram.GetProperty("product");
+            double[] reported = doc.RootElement.GetProperty("ngram_product").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            Assert.Equal([product.GetProperty("network").GetDouble(), product.GetProperty("ngram").GetDouble(), product.GetProperty("linear").GetDouble()], reported);
         }
         Assert.Contains("n-gram mixture", Run("info", dir).Out);
         var (aloneCode, aloneJson, aloneError) = Run("lm", "eval", "--model", dir, "--data", path, "--json", "--no-ngram");

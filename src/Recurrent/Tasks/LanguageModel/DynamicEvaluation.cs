@@ -122,8 +122,8 @@ public static class DynamicEvaluation
             (stepScale, decayScale) = RmsScales(weights, statistics, options);
             scratch = new float[weights.Max(w => w.Value.Length)];
         }
-        float[]? ngram = NGramMixture.ScoringProbabilities(mixture, tokens);
-        var work = new float[network.Shape.VocabularySize];
+        using MixtureScoring? scoring = NGramMixture.Scoring(mixture, tokens);
+        int prepared = 0;
         Tensor[] trained = weights.Select(w => w.Value.Clone()).ToArray();   // θ₀
         network.ZeroGrad();
         using var tape = new Tape { Training = false };
@@ -139,10 +139,17 @@ public static class DynamicEvaluation
                 var (logits, final) = network.Forward(tape, inputs, steps, 1, state?.AsState(), null);
                 Variable sum = tape.CrossEntropy(logits, next, reduction: CrossEntropyReduction.Sum);
                 // scored before the weights learn from this segment
-                if (ngram is null) totalNats += sum.Value[0];
+                if (scoring is null) totalNats += sum.Value[0];
                 else
                     for (int r = 0; r < steps; r++)
-                        totalNats += mixture!.Nats(LanguageModelEvaluator.LogProbability(logits.Value.Span, r, next[r], work), ngram[position + r]);
+                    {
+                        if (position + r == prepared)
+                        {
+                            prepared = Math.Min(targets, prepared + scoring.BlockTargets);
+                            scoring.Prepare(position + r, prepared);
+                        }
+                        totalNats += scoring.Nats(logits.Value.Span, r, next[r], position + r);
+                    }
                 tape.Backward(tape.Scale(sum, 1f / steps));
                 state = CarriedState.CopyOf(final);
                 tape.Reset();

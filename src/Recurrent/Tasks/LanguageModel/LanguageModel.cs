@@ -30,6 +30,12 @@ public sealed class LanguageModel
     /// <summary>Characters of a training text an n-gram memory keeps at most (its start): ~100 bytes of counts each at order 8.</summary>
     public const int MaxNGramCharacters = 4 << 20;
 
+    /// <summary>
+    /// The largest vocabulary whose n-gram mixture is fitted as a product (see <see cref="NGramMixture"/>), which reads
+    /// both models' whole distributions; larger ones (word models) keep the linear mixture.
+    /// </summary>
+    public const int ProductVocabularyLimit = 1024;
+
     /// <summary>The n-gram order used unless told otherwise: 8 characters, or 3 words.</summary>
     public static int DefaultNGramOrder(TokenizerKind tokenizer) => tokenizer == TokenizerKind.Character ? 8 : 3;
 
@@ -72,12 +78,26 @@ public sealed class LanguageModel
         }
         if (order < 1 || order > NGramModel.MaxOrder || !(weight >= 0 && weight <= 1))
             throw new RecurrentDataException($"{configPath}: \"ngram\" has order {order} and weight {weight}; expected an order in [1, {NGramModel.MaxOrder}] and a weight in [0, 1].");
+        MixtureExponents? exponents = null;
+        if (entry["product"] is { } product)
+        {
+            try
+            {
+                exponents = new MixtureExponents(product["network"]!.GetValue<double>(), product["ngram"]!.GetValue<double>(), product["linear"]!.GetValue<double>());
+            }
+            catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException)
+            {
+                throw new RecurrentDataException($"{configPath}: \"ngram\".\"product\" needs numeric \"network\", \"ngram\" and \"linear\" exponents ({e.Message}).", e);
+            }
+            if (!exponents.IsFinite)
+                throw new RecurrentDataException($"{configPath}: \"ngram\".\"product\" has an exponent that is not a finite number.");
+        }
         string textPath = Path.Combine(folder, RunFiles.NGramText);
         if (!File.Exists(textPath))
             throw new RecurrentDataException($"{textPath}: file not found; config.json mixes in an n-gram model counted from it. Restore it, or remove \"ngram\" from config.json to use the network alone.");
         var counts = new NGramModel(Vocabulary.Count, order);
         counts.Add(Encode(TextFile.ReadUtf8(textPath), out _));
-        return new NGramMixture(counts, weight);
+        return new NGramMixture(counts, weight, exponents);
     }
 
     /// <summary>Copies tensors into the module's parameters by name, checking names and shapes.</summary>
@@ -148,7 +168,7 @@ public sealed class LanguageModel
             counted = TextFile.Prefix(memoryText + heldOutText, MaxNGramCharacters);
             counts = new NGramModel(Vocabulary.Count, order);     // counted as one text, as loading counts ngram.txt
             counts.Add(Encode(counted, out _));
-            NGram = new NGramMixture(counts, NGram!.Weight);
+            NGram = new NGramMixture(counts, NGram!.Weight, NGram.Exponents);
         }
         RunFiles.WriteTextAtomic(Path.Combine(folder, RunFiles.NGramText), counted);
         WriteNGramEntry(folder);
@@ -169,8 +189,8 @@ public sealed class LanguageModel
     private NGramFit FitNGram(NGramModel counts, string heldOutText)
     {
         int[] ids = Encode(heldOutText, out _);
-        NGramFit fit = NGramMixture.Fit(Network, counts, ids, CharactersPerToken(heldOutText, ids.Length));
-        NGram = new NGramMixture(counts, Math.Round(fit.Weight, 6));     // as config.json keeps it
+        NGramFit fit = NGramMixture.Fit(Network, counts, ids, CharactersPerToken(heldOutText, ids.Length), product: Vocabulary.Count <= ProductVocabularyLimit);
+        NGram = new NGramMixture(counts, Math.Round(fit.Weight, 6), fit.Exponents);     // as config.json keeps them
         return fit;
     }
 
@@ -185,6 +205,8 @@ public sealed class LanguageModel
             ["tokens"] = NGram.Model.Tokens,
             ["text"] = RunFiles.NGramText,
         };
+        if (NGram.Exponents is { } e)
+            config["ngram"]!["product"] = new JsonObject { ["network"] = e.Network, ["ngram"] = e.NGram, ["linear"] = e.Linear };
         RunFiles.WriteJsonAtomic(configPath, config);
     }
 

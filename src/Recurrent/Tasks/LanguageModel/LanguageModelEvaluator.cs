@@ -25,15 +25,20 @@ public static class LanguageModelEvaluator
 
     /// <summary>
     /// Scores <paramref name="tokens"/>; <paramref name="charactersPerToken"/> converts bits per token to bits per
-    /// character (1 for a character model). With a <paramref name="mixture"/> of weight &gt; 0 each target's
-    /// probability is the network's mixed with the n-gram model's, which learns from the text as it is read.
+    /// character (1 for a character model). With a <paramref name="mixture"/> (of weight &gt; 0, or a product) each
+    /// target's probability is the network's mixed with the n-gram model's, which learns from the text as it is
+    /// read; a product is scored block by block (<see cref="MixtureScoring"/>).
     /// </summary>
-    public static LanguageModelScore Evaluate(LanguageModelNetwork network, int[] tokens, double charactersPerToken, NGramMixture? mixture = null)
+    public static LanguageModelScore Evaluate(LanguageModelNetwork network, int[] tokens, double charactersPerToken, NGramMixture? mixture = null) =>
+        EvaluateInBlocks(network, tokens, charactersPerToken, mixture, null);
+
+    /// <summary><see cref="Evaluate"/> with a product mixture's blocks <paramref name="blockTargets"/> long (tests).</summary>
+    internal static LanguageModelScore EvaluateInBlocks(LanguageModelNetwork network, int[] tokens, double charactersPerToken, NGramMixture? mixture, int? blockTargets)
     {
         double totalNats = 0;
         long count;
-        float[]? ngram = NGramMixture.ScoringProbabilities(mixture, tokens);
-        if (ngram is null)
+        using MixtureScoring? scoring = NGramMixture.Scoring(mixture, tokens, blockTargets);
+        if (scoring is null)
             count = ForEachChunk(network, tokens, (tape, logits, targets, _) =>
             {
                 totalNats += tape.CrossEntropy(logits, targets, reduction: CrossEntropyReduction.Sum).Value[0];
@@ -41,15 +46,50 @@ public static class LanguageModelEvaluator
             });
         else
         {
-            var work = new float[network.Shape.VocabularySize];
-            count = ForEachChunk(network, tokens, (_, logits, targets, positions) =>
+            // Block by block, each read as a text of its own whose first stream starts ChunkSteps tokens early to
+            // warm its state, as the other streams do; those early targets belong to the block before.
+            count = tokens.Length - 1;
+            for (int start = 0; start < count; start += scoring.BlockTargets)
             {
-                for (int r = 0; r < targets.Length; r++)
-                    totalNats += mixture!.Nats(LogProbability(logits.Value.Span, r, targets[r], work), ngram[positions[r]]);
-                return true;
-            });
+                int end = (int)Math.Min(count, (long)start + scoring.BlockTargets), from = Math.Max(0, start - ChunkSteps);
+                scoring.Prepare(start, end);
+                ForEachChunk(network, tokens[from..(end + 1)], (_, logits, targets, positions) =>
+                {
+                    for (int r = 0; r < targets.Length; r++)
+                        if (positions[r] + from >= start)
+                            totalNats += scoring.Nats(logits.Value.Span, r, targets[r], positions[r] + from);
+                    return true;
+                });
+            }
         }
         return Score(totalNats, count, charactersPerToken);
+    }
+
+    /// <summary>
+    /// The network's log-probabilities of every token after each prefix of <paramref name="tokens"/>, in text
+    /// order: row i [V] of the result [tokens − 1, V] is log p(· | tokens[0 … i]) as <see cref="Evaluate"/> reads the text.
+    /// </summary>
+    /// <exception cref="RecurrentDataException">Fewer than 2 tokens.</exception>
+    public static float[] LogProbabilities(LanguageModelNetwork network, int[] tokens)
+    {
+        int v = network.Shape.VocabularySize;
+        var result = new float[(long)Math.Max(0, tokens.Length - 1) * v];
+        var work = new float[v];
+        ForEachChunk(network, tokens, (_, logits, targets, positions) =>
+        {
+            ReadOnlySpan<float> all = logits.Value.Span;
+            for (int r = 0; r < targets.Length; r++)
+            {
+                ReadOnlySpan<float> row = all.Slice(r * v, v);
+                float max = TensorPrimitives.Max(row);
+                TensorPrimitives.Subtract(row, max, work);
+                TensorPrimitives.Exp(work, work);
+                float logSum = max + MathF.Log(TensorPrimitives.Sum(work));
+                TensorPrimitives.Subtract(row, logSum, result.AsSpan(positions[r] * v, v));
+            }
+            return true;
+        });
+        return result;
     }
 
     /// <summary>
@@ -168,13 +208,18 @@ public static class LanguageModelEvaluator
         int v = network.Shape.VocabularySize;
         var logits = new float[v];
         var work = new float[v];
-        float[]? ngram = NGramMixture.ScoringProbabilities(mixture, tokens);
+        using MixtureScoring? scoring = NGramMixture.Scoring(mixture, tokens);
         double totalNats = 0;
         for (int i = 0; i + 1 < tokens.Length; i++)
         {
             decoder.Step(tokens[i], logits);
-            double logP = LogProbability(logits, 0, tokens[i + 1], work);
-            totalNats += ngram is null ? -logP : mixture!.Nats(logP, ngram[i]);
+            if (scoring is null)
+            {
+                totalNats -= LogProbability(logits, 0, tokens[i + 1], work);
+                continue;
+            }
+            if (i % scoring.BlockTargets == 0) scoring.Prepare(i, Math.Min(tokens.Length - 1, i + scoring.BlockTargets));
+            totalNats += scoring.Nats(logits, 0, tokens[i + 1], i);
         }
         return Score(totalNats, tokens.Length - 1, charactersPerToken);
     }

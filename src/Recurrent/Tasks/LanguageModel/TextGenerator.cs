@@ -43,7 +43,7 @@ public static class TextGenerator
         var decoder = new StreamingDecoder(model.Network, precision);
         int v = model.Network.Shape.VocabularySize;
         var row = new float[v];
-        NGramMixture? mixture = useNGram && model.NGram is { Weight: > 0 } m ? m : null;
+        NGramMixture? mixture = useNGram && model.NGram is { Mixes: true } m ? m : null;
         var history = new List<int>(primeIds.Length + options.Length);
         float[] ngram = mixture is null ? [] : new float[v], work = mixture is null ? [] : new float[v];
         void Next(int id, bool predict)
