@@ -58,7 +58,7 @@ internal static class LmTrainCommand
         var bpttBack = new Option<int?>("--bptt-back") { Description = "k2 ≥ k1: time steps back-propagated per update (default k1)." };
         var init = new Option<string?>("--init") { Description = "Initial biases: text (default: the decoder's bias from the training text's token frequencies and, for an LSTM, forget gates open) or pytorch (PyTorch's uniform draw for every parameter)." };
         var noCalibrate = new Option<bool>("--no-calibrate") { Description = "Keep the best model as trained; by default a softmax temperature fitted to the validation text is folded into its decoder at the end." };
-        var ngramOrder = new Option<int?>("--ngram-order") { Description = "Longest context of the n-gram model counted on the training text and mixed with the network at the end, its weight fitted to the validation text (default 8 for characters, 3 for words; 0 = none)." };
+        var ngramOrder = new Option<int?>("--ngram-order") { Description = "Longest context of the n-gram model counted on the training text and mixed with the network at the end, its weight fitted to the validation text, then (characters) a product of the two fitted on top (default 8 for characters, 3 for words; 0 = none)." };
         var common = new TrainingOptionsBinder();
         var command = new Command("train", "Train a language model on a text file (stateful truncated BPTT).")
         {
