@@ -31,8 +31,14 @@ public sealed class ProductMixtureTests
     private static double ReferenceLoss(LanguageModelNetwork network, NGramModel counts, int[] tokens, double w, MixtureExponents e)
     {
         float[] net = LanguageModelEvaluator.LogProbabilities(network, tokens);
+        // The n-gram model's distribution before each target, learning each target after predicting it, then forgetting.
         var ngram = new float[net.Length];
-        counts.Distributions(tokens, ngram);
+        for (int i = 0; i + 1 < tokens.Length; i++)
+        {
+            counts.Distribution(tokens.AsSpan(0, i + 1), ngram.AsSpan(i * V, V));
+            counts.Observe(tokens.AsSpan(0, i + 1), tokens[i + 1]);
+        }
+        for (int i = 0; i + 1 < tokens.Length; i++) counts.Forget(tokens.AsSpan(0, i + 1), tokens[i + 1]);
         double total = 0;
         int n = tokens.Length - 1;
         for (int i = 0; i < n; i++)

@@ -123,7 +123,6 @@ public static class DynamicEvaluation
             scratch = new float[weights.Max(w => w.Value.Length)];
         }
         using MixtureScoring? scoring = NGramMixture.Scoring(mixture, tokens);
-        int prepared = 0;
         Tensor[] trained = weights.Select(w => w.Value.Clone()).ToArray();   // θ₀
         network.ZeroGrad();
         using var tape = new Tape { Training = false };
@@ -141,15 +140,7 @@ public static class DynamicEvaluation
                 // scored before the weights learn from this segment
                 if (scoring is null) totalNats += sum.Value[0];
                 else
-                    for (int r = 0; r < steps; r++)
-                    {
-                        if (position + r == prepared)
-                        {
-                            prepared = Math.Min(targets, prepared + scoring.BlockTargets);
-                            scoring.Prepare(position + r, prepared);
-                        }
-                        totalNats += scoring.Nats(logits.Value.Span, r, next[r], position + r);
-                    }
+                    for (int r = 0; r < steps; r++) totalNats += scoring.Nats(logits.Value.Span, r, next[r], position + r);
                 tape.Backward(tape.Scale(sum, 1f / steps));
                 state = CarriedState.CopyOf(final);
                 tape.Reset();

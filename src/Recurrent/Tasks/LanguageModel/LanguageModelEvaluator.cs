@@ -7,6 +7,7 @@
 using Recurrent.Autograd;
 using Recurrent.Data;
 using Recurrent.Nn;
+using Recurrent.Tensors;
 using System.Numerics.Tensors;
 
 namespace Recurrent.Tasks.LanguageModel;
@@ -74,19 +75,10 @@ public static class LanguageModelEvaluator
     {
         int v = network.Shape.VocabularySize;
         var result = new float[(long)Math.Max(0, tokens.Length - 1) * v];
-        var work = new float[v];
         ForEachChunk(network, tokens, (_, logits, targets, positions) =>
         {
-            ReadOnlySpan<float> all = logits.Value.Span;
             for (int r = 0; r < targets.Length; r++)
-            {
-                ReadOnlySpan<float> row = all.Slice(r * v, v);
-                float max = TensorPrimitives.Max(row);
-                TensorPrimitives.Subtract(row, max, work);
-                TensorPrimitives.Exp(work, work);
-                float logSum = max + MathF.Log(TensorPrimitives.Sum(work));
-                TensorPrimitives.Subtract(row, logSum, result.AsSpan(positions[r] * v, v));
-            }
+                Softmax.LogRows(logits.Value.Span.Slice(r * v, v), result.AsSpan(positions[r] * v, v), 1, v);
             return true;
         });
         return result;
@@ -218,7 +210,6 @@ public static class LanguageModelEvaluator
                 totalNats -= LogProbability(logits, 0, tokens[i + 1], work);
                 continue;
             }
-            if (i % scoring.BlockTargets == 0) scoring.Prepare(i, Math.Min(tokens.Length - 1, i + scoring.BlockTargets));
             totalNats += scoring.Nats(logits, 0, tokens[i + 1], i);
         }
         return Score(totalNats, tokens.Length - 1, charactersPerToken);

@@ -171,15 +171,20 @@ public sealed class NGramMixture
         int n = (int)Math.Min(tokens.Length - 1, Math.Max(1, DistributionBudget / v));
         int[] head = tokens[..(n + 1)];
         float[] logProbabilities = LanguageModelEvaluator.LogProbabilities(network, head);   // [n, V]
-        var ngram = new float[(long)n * v];
-        model.Distributions(head, ngram);
+        using var ngram = new MixtureScoring(new NGramMixture(model, weight, MixtureExponents.LinearOnly), head, n);
+        ngram.Prepare(0, n);                            // the n-gram model's distributions, [n, V] in one block
         var features = new float[(long)n * v * 3];      // log p_network, log p_ngram, log p_lin per target and token
-        for (long k = 0; k < (long)n * v; k++)
+        for (int i = 0; i < n; i++)
         {
-            double lp = logProbabilities[k], pg = Math.Max(ngram[k], float.Epsilon);
-            features[3 * k] = (float)lp;
-            features[3 * k + 1] = (float)Math.Log(pg);
-            features[3 * k + 2] = (float)Math.Log(Math.Max(Mix(Math.Exp(lp), pg, weight), double.Epsilon));
+            ReadOnlySpan<float> pNgram = ngram.Distribution(i);
+            for (int c = 0; c < v; c++)
+            {
+                int k = i * v + c;
+                double lp = logProbabilities[k], pg = Math.Max(pNgram[c], float.Epsilon);
+                features[3 * k] = (float)lp;
+                features[3 * k + 1] = (float)Math.Log(pg);
+                features[3 * k + 2] = (float)Math.Log(Math.Max(Mix(Math.Exp(lp), pg, weight), double.Epsilon));
+            }
         }
         double[] theta = [0, 0, 1];
         double loss = ProductLoss(features, head, v, theta, null, null);
@@ -339,14 +344,22 @@ public sealed class MixtureScoring : IDisposable
         }
     }
 
-    /// <summary>−log of the mixture's probability of target <paramref name="position"/> (in the prepared block), from row <paramref name="row"/> of the network's logits [rows, V].</summary>
+    /// <summary>The n-gram model's distribution [V] before target <paramref name="position"/> of the prepared block (a product's scoring only).</summary>
+    internal ReadOnlySpan<float> Distribution(int position) => _data.AsSpan((position - _start) * _v, _v);
+
+    /// <summary>
+    /// −log of the mixture's probability of target <paramref name="position"/>, from row <paramref name="row"/> of
+    /// the network's logits [rows, V]. The target must be in the prepared block, or the first one after everything
+    /// prepared so far, which prepares the next block: a reader in text order need not call <see cref="Prepare"/>.
+    /// </summary>
     public double Nats(ReadOnlySpan<float> logits, int row, int target, int position)
     {
+        if (position == _observed && position == _end) Prepare(position, Math.Min(_tokens.Length - 1, position + BlockTargets));
         if (position < _start || position >= _end)
             throw new ArgumentOutOfRangeException(nameof(position), position, $"Target {position} is outside the prepared block [{_start}, {_end}).");
         ReadOnlySpan<float> rowLogits = logits.Slice(row * _v, _v);
         if (_mixture.Exponents is not null)
-            return _mixture.ProductNats(rowLogits, _data.AsSpan((position - _start) * _v, _v), target, _work);
+            return _mixture.ProductNats(rowLogits, Distribution(position), target, _work);
         return _mixture.Nats(LanguageModelEvaluator.LogProbability(logits, row, target, _floatWork), _data[position - _start]);
     }
 

@@ -121,25 +121,6 @@ public sealed class NGramModel
         return p;
     }
 
-    /// <summary>
-    /// p(· | tokens[0 … i]) for every i into row i of <paramref name="distributions"/> [tokens − 1, V], learning
-    /// from each target after predicting it and forgetting again before returning, as
-    /// <see cref="TargetProbabilities"/> with adapt does.
-    /// </summary>
-    /// <exception cref="ArgumentException">The span is not (tokens − 1)·V long.</exception>
-    public void Distributions(ReadOnlySpan<int> tokens, Span<float> distributions)
-    {
-        int targets = Math.Max(0, tokens.Length - 1);
-        if (distributions.Length != (long)targets * VocabularySize)
-            throw new ArgumentException($"NGramModel.Distributions: the span must hold {targets}·{VocabularySize} probabilities; it holds {distributions.Length}.", nameof(distributions));
-        for (int i = 0; i < targets; i++)
-        {
-            Distribution(tokens[..(i + 1)], distributions.Slice(i * VocabularySize, VocabularySize));
-            Observe(tokens[..(i + 1)], tokens[i + 1]);
-        }
-        for (int i = 0; i < targets; i++) Forget(tokens[..(i + 1)], tokens[i + 1]);
-    }
-
     private void Count(ReadOnlySpan<int> history, int token, int delta)
     {
         CheckToken(token);
