@@ -13,7 +13,7 @@ internal static class LmCalibrateCommand
     {
         var model = new Option<string>("--model") { Description = "Model folder written by 'rnn lm train'; its model.safetensors and config.json are updated.", Required = true };
         var data = new Option<string>("--data") { Description = "Held-out UTF-8 text (not trained on) to fit the temperature to.", Required = true };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object: temperature, tokens, loss_before, loss_after, bpc_before, bpc_after, ngram_weight, loss_ngram, bpc_ngram." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object: temperature, tokens, loss_before, loss_after, bpc_before, bpc_after, ngram_weight, loss_ngram, bpc_ngram, ngram_product." };
         var ngramText = new Option<string?>("--ngram-text") { Description = "UTF-8 text (the training text) to count an n-gram model on, replacing the model's; its weight in the mixture is fitted to --data." };
         var ngramOrder = new Option<int?>("--ngram-order") { Description = "With --ngram-text: the longest context in tokens (default 8 for a character model, 3 for words)." };
         var threads = CommonOptions.Threads();

@@ -13,7 +13,7 @@ internal static class LmEvalCommand
     {
         var model = new Option<string>("--model") { Description = "Model folder written by 'rnn lm train'.", Required = true };
         var data = new Option<string>("--data") { Description = "UTF-8 text to score.", Required = true };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object: loss, bpc, perplexity, tokens, unknown, ngram_weight." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object: loss, bpc, perplexity, tokens, unknown, ngram_weight, ngram_product." };
         var noNGram = CommonOptions.NoNGram("Score with the network alone, ignoring the model's n-gram mixture (what an exported model computes).");
         var threads = CommonOptions.Threads();
         var precision = CommonOptions.Precision();
