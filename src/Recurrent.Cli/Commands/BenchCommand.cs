@@ -29,7 +29,7 @@ internal static class BenchCommand
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             var weights = CommonOptions.ParsePrecision(parse.GetValue(precision));
             double microseconds = GenerateBenchmark.MicrosecondsPerToken(weights);
-            var result = new GenerateBenchResult("charlm-lstm", Parallelism.ThreadCount, Math.Round(microseconds, 2), weights == Recurrent.Tasks.LanguageModel.WeightPrecision.BFloat16 ? "bf16" : "fp32");
+            var result = new GenerateBenchResult("charlm-lstm", Parallelism.ThreadCount, Math.Round(microseconds, 2), CommonOptions.PrecisionName(weights));
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(result, CliJsonContext.Default.GenerateBenchResult));
             else output.WriteLine($"charlm-lstm generate ({result.Precision} weights), {result.Threads} thread(s): {result.UsPerToken:F1} µs per token");

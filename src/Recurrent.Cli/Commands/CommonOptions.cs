@@ -34,17 +34,27 @@ internal static class CommonOptions
     /// <summary>--no-ngram: the network alone, for a language model that mixes in an n-gram model.</summary>
     public static Option<bool> NoNGram(string description) => new("--no-ngram") { Description = description };
 
-    /// <summary><c>--precision fp32|bf16</c>: weights of the generation path.</summary>
+    /// <summary><c>--precision fp32|bf16|int8</c>: weights of the generation path.</summary>
     public static Option<string?> Precision() => new("--precision")
     {
-        Description = "Weights of the token-by-token path: fp32 (default) or bf16 (half the memory traffic, float32 arithmetic).",
+        Description = "Weights of the token-by-token path: fp32 (default), bf16 (half the memory traffic, float32 arithmetic) " +
+            "or int8 (a quarter of it: a scale per row, as PyTorch's dynamic quantization, integer sums).",
     };
 
     public static Recurrent.Tasks.LanguageModel.WeightPrecision ParsePrecision(string? text) => text switch
     {
         null or "fp32" => Recurrent.Tasks.LanguageModel.WeightPrecision.Float32,
         "bf16" => Recurrent.Tasks.LanguageModel.WeightPrecision.BFloat16,
-        _ => throw new ArgumentException($"--precision must be fp32 or bf16; got '{text}'."),
+        "int8" => Recurrent.Tasks.LanguageModel.WeightPrecision.Int8,
+        _ => throw new ArgumentException($"--precision must be fp32, bf16 or int8; got '{text}'."),
+    };
+
+    /// <summary>The name <c>--precision</c> takes for <paramref name="precision"/>.</summary>
+    public static string PrecisionName(Recurrent.Tasks.LanguageModel.WeightPrecision precision) => precision switch
+    {
+        Recurrent.Tasks.LanguageModel.WeightPrecision.BFloat16 => "bf16",
+        Recurrent.Tasks.LanguageModel.WeightPrecision.Int8 => "int8",
+        _ => "fp32",
     };
 
     public static void ApplyThreads(int? threads)

@@ -178,6 +178,19 @@ public sealed class LmCliTests : IDisposable
         }
         Assert.NotEqual(sample, Run("lm", "sample", "--model", dir, "--length", "40", "--seed", "3", "--prime", "the ", "--no-ngram").Out);
 
+        // --precision scores through the token-by-token path with reduced-precision weights: close to float32.
+        double aloneBpc = JsonDocument.Parse(aloneJson).RootElement.GetProperty("bpc").GetDouble();
+        foreach (string precision in new[] { "fp32", "bf16", "int8" })
+        {
+            var (precisionCode, precisionJson, precisionError) = Run("lm", "eval", "--model", dir, "--data", path, "--json", "--no-ngram", "--precision", precision);
+            Assert.True(precisionCode == 0, precisionError);
+            Assert.Equal(aloneBpc, JsonDocument.Parse(precisionJson).RootElement.GetProperty("bpc").GetDouble(), 0.01);
+            var (sampleCodeP, sampleP, sampleErrorP) = Run("lm", "sample", "--model", dir, "--length", "40", "--seed", "3", "--prime", "the ", "--precision", precision);
+            Assert.True(sampleCodeP == 0, sampleErrorP);
+            Assert.StartsWith("the ", sampleP);
+        }
+        AssertUsageError("--precision must be fp32, bf16 or int8", "lm", "eval", "--model", dir, "--data", path, "--precision", "fp16");
+
         string shortText = Text("short.txt", string.Concat(Enumerable.Repeat(Tasks.LanguageModelTrainingTests.Corpus, 20))[..300]);
         // The network alone: on this repetitive corpus the n-gram model takes nearly all the weight of the mixture.
         var (dynamicCode, dynamicJson, dynamicError) = Run("lm", "eval", "--model", dir, "--data", shortText, "--json", "--dynamic", "--dynamic-segment", "20", "--no-ngram");

@@ -94,18 +94,24 @@ public sealed class Bfloat16Tests
         TestData.AssertClose(expected, actual, 1e-5 * (k + 1), 1e-5);
     }
 
-    [Fact]
-    public void StreamingDecoder_Bf16_StaysCloseToFloat32()
+    [Theory]
+    [InlineData(WeightPrecision.BFloat16, Recurrent.Nn.CellKind.Lstm)]
+    [InlineData(WeightPrecision.Int8, Recurrent.Nn.CellKind.Lstm)]
+    [InlineData(WeightPrecision.Int8, Recurrent.Nn.CellKind.Gru)]
+    [InlineData(WeightPrecision.Int8, Recurrent.Nn.CellKind.GruOriginal)]
+    [InlineData(WeightPrecision.Int8, Recurrent.Nn.CellKind.RnnTanh)]
+    public void StreamingDecoder_ReducedPrecision_StaysCloseToFloat32(WeightPrecision precision, Recurrent.Nn.CellKind cell)
     {
-        var network = new LanguageModelNetwork(new LanguageModelShape(40, Recurrent.Nn.CellKind.Lstm, 12, 64, 2, 0f), new Recurrent.Tensors.Rng(4));
+        var network = new LanguageModelNetwork(new LanguageModelShape(40, cell, 12, 64, 2, 0f), new Recurrent.Tensors.Rng(4));
         var full = new StreamingDecoder(network);
-        var half = new StreamingDecoder(network, WeightPrecision.BFloat16);
+        var reduced = new StreamingDecoder(network, precision);
         float[] a = new float[40], b = new float[40];
         foreach (int token in new[] { 5, 9, 17, 39, 4 })
         {
             full.Step(token, a);
-            half.Step(token, b);
+            reduced.Step(token, b);
             TestData.AssertClose(a, b, 0.02, 0.02);
+            Assert.NotEqual(a, b);   // the weights really are rounded
         }
     }
 }

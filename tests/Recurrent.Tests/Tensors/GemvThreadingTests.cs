@@ -17,16 +17,20 @@ public sealed class GemvThreadingTests
     {
         float[] w = TestData.Uniform(m * k, 11), x = TestData.Uniform(k, 12), y0 = TestData.Uniform(m, 13);
         ushort[] packed = GemvBf16.Pack(w, m, k);
+        var q = new sbyte[m * k];
+        var scales = new float[m];
+        GemvInt8.Quantize(w, m, k, q, scales);
         int saved = Parallelism.ThreadCount;
         try
         {
             float[] Run(int threads)
             {
                 Parallelism.ThreadCount = threads;
-                float[] ys = (float[])y0.Clone(), yh = (float[])y0.Clone();
+                float[] ys = (float[])y0.Clone(), yh = (float[])y0.Clone(), yq = (float[])y0.Clone();
                 Gemv.Multiply(w, m, k, x, ys, accumulate: true);
                 GemvBf16.MultiplyPacked(packed, m, k, x, yh, accumulate: true);
-                return [.. ys, .. yh];
+                GemvInt8.Multiply(q, scales, m, k, x, yq, accumulate: true);
+                return [.. ys, .. yh, .. yq];
             }
             float[] one = Run(1);
             foreach (int threads in new[] { 2, 3, 7 }) TestData.AssertBitIdentical(one, Run(threads), $"{threads} threads:");
@@ -77,6 +81,7 @@ public sealed class StreamingDecoderThreadingTests
     [Theory]
     [InlineData(WeightPrecision.Float32, 64)]
     [InlineData(WeightPrecision.BFloat16, 256)]
+    [InlineData(WeightPrecision.Int8, 256)]
     [InlineData(WeightPrecision.Float32, 150)]
     public void Logits_AreBitwiseTheSame_ForEveryThreadCount(WeightPrecision precision, int hidden)
     {

@@ -3,7 +3,7 @@
 // the first layer's input projection: Table[v] = W_ih·E[v] + b_ih (+ b_hh where it adds), so layer 0's input
 // side is a row lookup. Above layer 0, RNN and LSTM multiply [W_ih | W_hh] by [h_below ; h] in one pass. The
 // gate math is the same CellKernels as the fused layer. Weights can be kept in bfloat16 (float32 arithmetic),
-// which halves the bytes read per token. Weights and the vectors multiplied by them start on 64-byte boundaries.
+// which halves the bytes read per token, or in int8 with a scale per row (integer sums), which quarters them. Weights and the vectors multiplied by them start on 64-byte boundaries.
 // Legend: V vocabulary, E embedding, H hidden, G gate rows, L layers.
 using Recurrent.Nn;
 using Recurrent.Tensors;
@@ -18,6 +18,11 @@ public enum WeightPrecision
     Float32,
     /// <summary>bfloat16 (rounded to nearest even), products accumulated in float32.</summary>
     BFloat16,
+    /// <summary>
+    /// int8 with a scale per row (as PyTorch's dynamic quantization), each product's vector quantized to 16 bits or
+    /// fewer and summed exactly in int32 (<see cref="GemvInt8"/>); the folded embedding table stays float32.
+    /// </summary>
+    Int8,
 }
 
 /// <summary>A stateful single-stream decoder over a <see cref="LanguageModelNetwork"/>'s weights (copied at construction).</summary>
@@ -173,27 +178,39 @@ public sealed class StreamingDecoder
         return cat;
     }
 
-    /// <summary>A weight matrix [M, K] in float32 or bfloat16 with its matrix-vector product.</summary>
+    /// <summary>A weight matrix [M, K] in float32, bfloat16 or int8 with its matrix-vector product.</summary>
     private sealed class DecoderMatrix
     {
         private readonly AlignedArray<float>? _single;
         private readonly AlignedArray<ushort>? _bf16;
+        private readonly AlignedArray<sbyte>? _int8;
+        private readonly float[] _scales = [];
         private readonly int _m, _k;
 
         public DecoderMatrix(ReadOnlySpan<float> data, int m, int k, WeightPrecision precision)
         {
             (_m, _k) = (m, k);
-            if (precision == WeightPrecision.BFloat16)
+            switch (precision)
             {
-                _bf16 = new AlignedArray<ushort>(m * k);
-                GemvBf16.Pack(data, m, k, _bf16.Span);
+                case WeightPrecision.BFloat16:
+                    _bf16 = new AlignedArray<ushort>(m * k);
+                    GemvBf16.Pack(data, m, k, _bf16.Span);
+                    break;
+                case WeightPrecision.Int8:
+                    _int8 = new AlignedArray<sbyte>(m * k);
+                    _scales = new float[m];
+                    GemvInt8.Quantize(data, m, k, _int8.Span, _scales);
+                    break;
+                default:
+                    _single = new AlignedArray<float>(data[..(m * k)]);
+                    break;
             }
-            else _single = new AlignedArray<float>(data[..(m * k)]);
         }
 
         public void Multiply(ReadOnlySpan<float> x, Span<float> y, bool accumulate)
         {
             if (_bf16 is not null) GemvBf16.MultiplyPacked(_bf16.Span, _m, _k, x, y, accumulate);
+            else if (_int8 is not null) GemvInt8.Multiply(_int8.Span, _scales, _m, _k, x, y, accumulate);
             else Gemv.Multiply(_single!.Span, _m, _k, x, y, accumulate);
         }
     }
