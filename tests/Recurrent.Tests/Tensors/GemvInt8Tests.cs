@@ -4,12 +4,13 @@ namespace Recurrent.Tests.Tensors;
 
 public sealed class GemvInt8Tests
 {
-    private static (sbyte[] Q, float[] Scales) Quantized(float[] w, int m, int k)
+    private static (sbyte[] Q, float[] Scales, int[] Sums) Quantized(float[] w, int m, int k)
     {
         var q = new sbyte[m * k];
         var scales = new float[m];
-        GemvInt8.Quantize(w, m, k, q, scales);
-        return (q, scales);
+        var sums = new int[m];
+        GemvInt8.Quantize(w, m, k, q, scales, sums);
+        return (q, scales, sums);
     }
 
     [Theory]
@@ -17,17 +18,19 @@ public sealed class GemvInt8Tests
     [InlineData(4, 31)]
     [InlineData(5, 32)]
     [InlineData(9, 70)]
+    [InlineData(6, 64)]
+    [InlineData(7, 130)]
     [InlineData(300, 513)]
     [InlineData(2048, 1024)]
     public void Multiply_IsBitwiseTheReference(int m, int k)
     {
         float[] w = TestData.Uniform(m * k, 1), x = TestData.Uniform(k, 2);
-        var (q, scales) = Quantized(w, m, k);
+        var (q, scales, sums) = Quantized(w, m, k);
         foreach (bool accumulate in new[] { false, true })
         {
             float[] expected = TestData.Uniform(m, 3), actual = (float[])expected.Clone();
-            GemvInt8.Reference(q, scales, m, k, x, expected, accumulate);
-            GemvInt8.Multiply(q, scales, m, k, x, actual, accumulate);
+            GemvInt8.Reference(q, scales, sums, m, k, x, expected, accumulate);
+            GemvInt8.Multiply(q, scales, sums, m, k, x, actual, accumulate);
             TestData.AssertBitIdentical(expected, actual, $"[{m}, {k}] accumulate={accumulate}:");
         }
     }
@@ -38,11 +41,11 @@ public sealed class GemvInt8Tests
     public void Multiply_StaysWithinTheQuantizationBound_OfTheFloat32Product(int m, int k)
     {
         float[] w = TestData.Uniform(m * k, 4, 0.2f), x = TestData.Uniform(k, 5);
-        var (q, scales) = Quantized(w, m, k);
+        var (q, scales, sums) = Quantized(w, m, k);
         float[] exact = new float[m], quantized = new float[m];
         Gemv.Reference(w, m, k, x, exact, accumulate: false);
-        GemvInt8.Multiply(q, scales, m, k, x, quantized, accumulate: false);
-        float xMax = x.Max(MathF.Abs), xScale = xMax / GemvInt8.VectorLevels(k);
+        GemvInt8.Multiply(q, scales, sums, m, k, x, quantized, accumulate: false);
+        float xMax = x.Max(MathF.Abs), xScale = xMax / GemvInt8.VectorLevels;
         double xSum = x.Sum(v => (double)Math.Abs(v));
         for (int i = 0; i < m; i++)
         {
@@ -54,37 +57,40 @@ public sealed class GemvInt8Tests
         }
         // And it is a close approximation, not merely a bounded one.
         double worst = exact.Zip(quantized, (a, b) => Math.Abs(a - b)).Max(), typical = exact.Average(v => Math.Abs(v));
-        Assert.True(worst < 0.02 * typical, $"worst error {worst} against a typical magnitude {typical}");
+        Assert.True(worst < 0.05 * typical, $"worst error {worst} against a typical magnitude {typical}");
     }
 
     [Fact]
     public void Quantize_MapsEachRowsLargestMagnitudeTo127_AndZeroRowsToScaleZero()
     {
         float[] w = [0.6f, -1f, 0.2f, 0f, 0f, 0f, 3f, 1.2f, -0.9f];
-        var (q, scales) = Quantized(w, 3, 3);
+        var (q, scales, sums) = Quantized(w, 3, 3);
         Assert.Equal(new sbyte[] { 76, -127, 25, 0, 0, 0, 127, 51, -38 }, q);   // 76.2, 25.4, 50.8 and −38.1 rounded
         Assert.Equal(new[] { 1f / 127, 0f, 3f / 127 }, scales);
+        Assert.Equal(new[] { 76 - 127 + 25, 0, 127 + 51 - 38 }, sums);
         float[] y = [1f, 1f, 1f];
-        GemvInt8.Multiply(q, scales, 3, 3, [1f, 1f, 1f], y, accumulate: true);
+        GemvInt8.Multiply(q, scales, sums, 3, 3, [1f, 1f, 1f], y, accumulate: true);
         Assert.Equal(0f, y[1] - 1f);   // a zero row adds exactly nothing
         Assert.Throws<ArgumentException>(() => Quantized([1f, float.NaN], 1, 2));
-        Assert.Throws<ArgumentException>(() => GemvInt8.Multiply(q, scales, 3, 3, [1f, float.PositiveInfinity, 0f], y, accumulate: false));
-        Assert.Throws<ArgumentException>(() => GemvInt8.Multiply(q, scales, 3, 4, [1f, 1f, 1f, 1f], y, accumulate: false));
+        Assert.Throws<ArgumentException>(() => GemvInt8.Multiply(q, scales, sums, 3, 3, [1f, float.PositiveInfinity, 0f], y, accumulate: false));
+        Assert.Throws<ArgumentException>(() => GemvInt8.Multiply(q, scales, sums, 3, 4, [1f, 1f, 1f, 1f], y, accumulate: false));
     }
 
     [Fact]
-    public void LongRows_QuantizeTheVectorCoarser_SoTheIntegerSumsCannotOverflow()
+    public void ExtremeValues_StayExact_InTheIntegerSums()
     {
-        // Every product at its largest and of one sign: 9,000 · 127 · 32,767 would overflow an int32.
+        // Every weight and element at its largest, of one sign: the pairwise byte products are at their largest
+        // (2·127·127, which must not saturate int16) and the row's sum is k·127·63 before the offset comes off.
         const int k = 9000;
-        Assert.True((long)k * GemvInt8.WeightLevels * GemvInt8.VectorLevels(k) <= int.MaxValue);
-        Assert.Equal(short.MaxValue, GemvInt8.VectorLevels(512));
         float[] w = Enumerable.Repeat(1f, 2 * k).ToArray(), x = Enumerable.Repeat(1f, k).ToArray();
         w[k] = -1f;   // row 1: the largest magnitude negative, the rest positive
-        var (q, scales) = Quantized(w, 2, k);
+        var (q, scales, sums) = Quantized(w, 2, k);
         float[] y = new float[2];
-        GemvInt8.Multiply(q, scales, 2, k, x, y, accumulate: false);
+        GemvInt8.Multiply(q, scales, sums, 2, k, x, y, accumulate: false);
         Assert.Equal(k, y[0], k * 1e-6);
         Assert.Equal(k - 2, y[1], k * 1e-6);
+        float[] negative = x.Select(v => -v).ToArray();
+        GemvInt8.Multiply(q, scales, sums, 2, k, negative, y, accumulate: false);
+        Assert.Equal(-k, y[0], k * 1e-6);
     }
 }

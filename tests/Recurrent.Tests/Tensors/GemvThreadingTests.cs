@@ -19,7 +19,8 @@ public sealed class GemvThreadingTests
         ushort[] packed = GemvBf16.Pack(w, m, k);
         var q = new sbyte[m * k];
         var scales = new float[m];
-        GemvInt8.Quantize(w, m, k, q, scales);
+        var sums = new int[m];
+        GemvInt8.Quantize(w, m, k, q, scales, sums);
         int saved = Parallelism.ThreadCount;
         try
         {
@@ -29,7 +30,7 @@ public sealed class GemvThreadingTests
                 float[] ys = (float[])y0.Clone(), yh = (float[])y0.Clone(), yq = (float[])y0.Clone();
                 Gemv.Multiply(w, m, k, x, ys, accumulate: true);
                 GemvBf16.MultiplyPacked(packed, m, k, x, yh, accumulate: true);
-                GemvInt8.Multiply(q, scales, m, k, x, yq, accumulate: true);
+                GemvInt8.Multiply(q, scales, sums, m, k, x, yq, accumulate: true);
                 return [.. ys, .. yh, .. yq];
             }
             float[] one = Run(1);

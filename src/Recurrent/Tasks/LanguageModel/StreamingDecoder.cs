@@ -19,8 +19,8 @@ public enum WeightPrecision
     /// <summary>bfloat16 (rounded to nearest even), products accumulated in float32.</summary>
     BFloat16,
     /// <summary>
-    /// int8 with a scale per row (as PyTorch's dynamic quantization), each product's vector quantized to 16 bits or
-    /// fewer and summed exactly in int32 (<see cref="GemvInt8"/>); the folded embedding table stays float32.
+    /// int8 with a scale per row (as PyTorch's dynamic quantization), each product's vector quantized to 7 bits and
+    /// the products summed exactly in int32 (<see cref="GemvInt8"/>); the folded embedding table stays float32.
     /// </summary>
     Int8,
 }
@@ -185,6 +185,7 @@ public sealed class StreamingDecoder
         private readonly AlignedArray<ushort>? _bf16;
         private readonly AlignedArray<sbyte>? _int8;
         private readonly float[] _scales = [];
+        private readonly int[] _rowSums = [];
         private readonly int _m, _k;
 
         public DecoderMatrix(ReadOnlySpan<float> data, int m, int k, WeightPrecision precision)
@@ -198,8 +199,8 @@ public sealed class StreamingDecoder
                     break;
                 case WeightPrecision.Int8:
                     _int8 = new AlignedArray<sbyte>(m * k);
-                    _scales = new float[m];
-                    GemvInt8.Quantize(data, m, k, _int8.Span, _scales);
+                    (_scales, _rowSums) = (new float[m], new int[m]);
+                    GemvInt8.Quantize(data, m, k, _int8.Span, _scales, _rowSums);
                     break;
                 default:
                     _single = new AlignedArray<float>(data[..(m * k)]);
@@ -210,7 +211,7 @@ public sealed class StreamingDecoder
         public void Multiply(ReadOnlySpan<float> x, Span<float> y, bool accumulate)
         {
             if (_bf16 is not null) GemvBf16.MultiplyPacked(_bf16.Span, _m, _k, x, y, accumulate);
-            else if (_int8 is not null) GemvInt8.Multiply(_int8.Span, _scales, _m, _k, x, y, accumulate);
+            else if (_int8 is not null) GemvInt8.Multiply(_int8.Span, _scales, _rowSums, _m, _k, x, y, accumulate);
             else Gemv.Multiply(_single!.Span, _m, _k, x, y, accumulate);
         }
     }
