@@ -37,34 +37,52 @@ internal static class ModelSideBySide
     public static void Generate(int rounds)
     {
         var network = new Recurrent.Tasks.LanguageModel.LanguageModelNetwork(new Recurrent.Tasks.LanguageModel.LanguageModelShape(96, Recurrent.Nn.CellKind.Lstm, 128, 512, 2, 0f), new Recurrent.Tensors.Rng(1));
-        var decoder = new Recurrent.Tasks.LanguageModel.StreamingDecoder(network);
-        var sampler = new Recurrent.Tasks.LanguageModel.TokenSampler(96, new Recurrent.Tasks.LanguageModel.SampleOptions(temperature: 1f));
-        var logits = new float[96];
-        int token = 10;
-        void Ours()
-        {
-            decoder.Step(token, logits);
-            token = sampler.Next(logits);
-        }
+        // Ours with each weight precision (float32 is the like-for-like comparison), libtorch in float32.
+        var precisions = new[] { Recurrent.Tasks.LanguageModel.WeightPrecision.Float32, Recurrent.Tasks.LanguageModel.WeightPrecision.BFloat16, Recurrent.Tasks.LanguageModel.WeightPrecision.Int8 };
+        var sides = precisions.Select(p => OursGenerator(network, p)).ToList();
         var theirs = new TorchGenerator();
         // Warm up by time (2 s each): the runtime recompiles hot methods with full optimisation only after a while.
         var warm = Stopwatch.StartNew();
-        while (warm.Elapsed.TotalSeconds < 2) Ours();
-        warm.Restart();
-        while (warm.Elapsed.TotalSeconds < 2) theirs.Step();
-        var oursTimes = new List<double>();
+        foreach (Action side in sides.Append(theirs.Step))
+        {
+            warm.Restart();
+            while (warm.Elapsed.TotalSeconds < 2) side();
+        }
+        var oursTimes = sides.Select(_ => new List<double>()).ToList();
         var theirsTimes = new List<double>();
         for (int r = 0; r < rounds; r++)
         {
             // A pause before each side lets the other side's worker threads, which spin for a while after their
             // last work (ours ~0.2 ms, OpenMP's longer), go idle instead of competing for the two cores.
-            Thread.Sleep(500);
-            oursTimes.Add(Timing.TimeOnce(Ours, 1000) * 1e6);
+            for (int s = 0; s < sides.Count; s++)
+            {
+                Thread.Sleep(500);
+                oursTimes[s].Add(Timing.TimeOnce(sides[s], 1000) * 1e6);
+            }
             Thread.Sleep(500);
             theirsTimes.Add(Timing.TimeOnce(theirs.Step, 1000) * 1e6);
         }
-        double o = Timing.Median(oursTimes), t = Timing.Median(theirsTimes);
-        Console.WriteLine($"| generate charlm-lstm, batch 1 | {o:F1} µs/token | {t:F1} µs/token | {t / o:F2}× faster |");
+        double t = Timing.Median(theirsTimes);
+        string[] names = ["float32", "bfloat16", "int8"];
+        for (int s = 0; s < sides.Count; s++)
+        {
+            double o = Timing.Median(oursTimes[s]);
+            Console.WriteLine($"| generate charlm-lstm, batch 1, ours with {names[s]} weights | {o:F1} µs/token | {t:F1} µs/token (float32) | {t / o:F2}× faster |");
+        }
+    }
+
+    /// <summary>One token of ours: a decoder step in <paramref name="precision"/> and sampling from its logits.</summary>
+    private static Action OursGenerator(Recurrent.Tasks.LanguageModel.LanguageModelNetwork network, Recurrent.Tasks.LanguageModel.WeightPrecision precision)
+    {
+        var decoder = new Recurrent.Tasks.LanguageModel.StreamingDecoder(network, precision);
+        var sampler = new Recurrent.Tasks.LanguageModel.TokenSampler(96, new Recurrent.Tasks.LanguageModel.SampleOptions(temperature: 1f));
+        var logits = new float[96];
+        int token = 10;
+        return () =>
+        {
+            decoder.Step(token, logits);
+            token = sampler.Next(logits);
+        };
     }
 
     /// <summary>Runs the side alone in a child process for a few batches and returns its peak RSS (MiB).</summary>
