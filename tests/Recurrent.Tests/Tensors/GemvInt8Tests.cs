@@ -29,7 +29,7 @@ public sealed class GemvInt8Tests
         foreach (bool accumulate in new[] { false, true })
         {
             float[] expected = TestData.Uniform(m, 3), actual = (float[])expected.Clone();
-            GemvInt8.Reference(q, scales, sums, m, k, x, expected, accumulate);
+            GemvInt8.Reference(q, scales, m, k, x, expected, accumulate);
             GemvInt8.Multiply(q, scales, sums, m, k, x, actual, accumulate);
             TestData.AssertBitIdentical(expected, actual, $"[{m}, {k}] accumulate={accumulate}:");
         }

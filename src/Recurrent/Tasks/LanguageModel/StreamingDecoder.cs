@@ -3,7 +3,8 @@
 // the first layer's input projection: Table[v] = W_ih·E[v] + b_ih (+ b_hh where it adds), so layer 0's input
 // side is a row lookup. Above layer 0, RNN and LSTM multiply [W_ih | W_hh] by [h_below ; h] in one pass. The
 // gate math is the same CellKernels as the fused layer. Weights can be kept in bfloat16 (float32 arithmetic),
-// which halves the bytes read per token, or in int8 with a scale per row (integer sums), which quarters them. Weights and the vectors multiplied by them start on 64-byte boundaries.
+// which halves the bytes read per token, or in int8 with a scale per row (integer sums), which quarters them.
+// Weights and the vectors multiplied by them start on 64-byte boundaries.
 // Legend: V vocabulary, E embedding, H hidden, G gate rows, L layers.
 using Recurrent.Nn;
 using Recurrent.Tensors;
