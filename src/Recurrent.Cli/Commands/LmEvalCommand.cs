@@ -18,7 +18,7 @@ internal static class LmEvalCommand
         var threads = CommonOptions.Threads();
         var precision = CommonOptions.Precision();
         var dynamic = new Option<bool>("--dynamic") { Description = "Dynamic evaluation: score the text in order, one stream, learning from each segment after scoring it (Krause et al. 2018)." };
-        var dynamicLr = new Option<float?>("--dynamic-lr") { Description = "Dynamic evaluation: step size η (default 2e-4 for rms, 0.2 for sgd)." };
+        var dynamicLr = new Option<float?>("--dynamic-lr") { Description = "Dynamic evaluation: step size η (default 1.2e-4 for rms, 0.2 for sgd)." };
         var dynamicDecay = new Option<float?>("--dynamic-decay") { Description = "Dynamic evaluation: pull λ back towards the trained weights per segment (default 0.01 for rms, 0.001 for sgd)." };
         var dynamicSegment = new Option<int?>("--dynamic-segment") { Description = "Dynamic evaluation: tokens per segment (default 50)." };
         var dynamicRule = new Option<string?>("--dynamic-rule") { Description = "Dynamic evaluation: update rule, 'rms' (each weight's step scaled by its RMS gradient on the training text; the default) or 'sgd'." };
