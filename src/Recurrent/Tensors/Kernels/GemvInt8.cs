@@ -7,7 +7,8 @@
 // kept with the weights), and y_i (+)= (s_i·s_x)·that sum. A token of decoding reads a quarter of the bytes of
 // float32 weights at half the instructions per weight of 16-bit vectors (vpmovsxbw + vpmaddwd), which had left
 // these products bound by arithmetic. Rows are split across the worker threads in one block each and taken
-// four at a time, as in Gemv; integer sums make each row's result independent of the thread count.
+// four at a time, as in Gemv; integer sums make each row's result independent of the thread count. Without
+// AVX-512 the same instructions run on 256-bit vectors (AVX2).
 // Legend: W [M, K] row-major, x [K], y [M].
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -161,8 +162,35 @@ public static unsafe class GemvInt8
                 acc += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Vector512.Load(a + j), Vector512.Load(q + j)), ones);
             sum = Vector512.Sum(acc);
         }
+        else if (Avx2.IsSupported)
+        {
+            Vector256<int> acc = default;
+            Vector256<short> ones = Vector256<short>.One;
+            for (; j + 32 <= k; j += 32)
+                acc += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.Load(a + j), Vector256.Load(q + j)), ones);
+            sum = Vector256.Sum(acc);
+        }
         for (; j < k; j++) sum += q[j] * a[j];
         return sum;
+    }
+
+    /// <summary>As <see cref="Dot4"/> with 256-bit vectors (AVX2 without AVX-512).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> Dot4Avx2(sbyte* q, int k, byte* a)
+    {
+        sbyte* q1 = q + k, q2 = q1 + k, q3 = q2 + k;
+        Vector256<int> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector256<short> ones = Vector256<short>.One;
+        int j = 0;
+        for (; j + 32 <= k; j += 32)
+        {
+            Vector256<byte> av = Vector256.Load(a + j);
+            a0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(av, Vector256.Load(q + j)), ones);
+            a1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(av, Vector256.Load(q1 + j)), ones);
+            a2 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(av, Vector256.Load(q2 + j)), ones);
+            a3 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(av, Vector256.Load(q3 + j)), ones);
+        }
+        return Finish4(a0, a1, a2, a3, q, k, j, a);
     }
 
     /// <summary>Four rows' Σ q·a: each 64-column slice of a is loaded once for the four rows.</summary>
@@ -181,9 +209,17 @@ public static unsafe class GemvInt8
             a2 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(av, Vector512.Load(q2 + j)), ones);
             a3 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(av, Vector512.Load(q3 + j)), ones);
         }
-        // The four lane sums in one transposing reduction (as Gemv.Sum4); integer sums are exact in any order.
-        Vector256<int> b0 = a0.GetLower() + a0.GetUpper(), b1 = a1.GetLower() + a1.GetUpper();
-        Vector256<int> b2 = a2.GetLower() + a2.GetUpper(), b3 = a3.GetLower() + a3.GetUpper();
+        return Finish4(a0.GetLower() + a0.GetUpper(), a1.GetLower() + a1.GetUpper(), a2.GetLower() + a2.GetUpper(), a3.GetLower() + a3.GetUpper(), q, k, j, a);
+    }
+
+    /// <summary>
+    /// The end of four rows' sums: the lanes in one transposing reduction (as Gemv.Sum4; integer sums are exact in
+    /// any order), then the columns from <paramref name="j"/> on.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> Finish4(Vector256<int> b0, Vector256<int> b1, Vector256<int> b2, Vector256<int> b3, sbyte* q, int k, int j, byte* a)
+    {
+        sbyte* q1 = q + k, q2 = q1 + k, q3 = q2 + k;
         Vector256<int> h = Avx2.HorizontalAdd(Avx2.HorizontalAdd(b0, b1), Avx2.HorizontalAdd(b2, b3));
         Vector128<int> sums = h.GetLower() + h.GetUpper();
         if (j < k)
@@ -217,10 +253,10 @@ public static unsafe class GemvInt8
             int* r = (int*)R;
             byte* a = (byte*)A;
             int i = start;
-            if (Avx512BW.IsSupported && K >= 64)
+            if ((Avx512BW.IsSupported && K >= 64) || (Avx2.IsSupported && K >= 32))
                 for (; i + 4 <= end; i += 4)
                 {
-                    Vector128<int> dots = Dot4(q + (long)i * K, K, a);
+                    Vector128<int> dots = Avx512BW.IsSupported ? Dot4(q + (long)i * K, K, a) : Dot4Avx2(q + (long)i * K, K, a);
                     for (int row = 0; row < 4; row++)
                     {
                         float value = Finish(dots[row], r[i + row], s[i + row], Scale);
