@@ -113,8 +113,13 @@ public static unsafe class Gemv
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector128<float> Sum4(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3)
     {
-        Vector256<float> b0 = a0.GetLower() + a0.GetUpper(), b1 = a1.GetLower() + a1.GetUpper();
-        Vector256<float> b2 = a2.GetLower() + a2.GetUpper(), b3 = a3.GetLower() + a3.GetUpper();
+        return Sum4(a0.GetLower() + a0.GetUpper(), a1.GetLower() + a1.GetUpper(), a2.GetLower() + a2.GetUpper(), a3.GetLower() + a3.GetUpper());
+    }
+
+    /// <summary>[Σ b0, Σ b1, Σ b2, Σ b3] for 256-bit vectors: the pairwise horizontal adds of <see cref="Sum4(Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<float> Sum4(Vector256<float> b0, Vector256<float> b1, Vector256<float> b2, Vector256<float> b3)
+    {
         if (Avx.IsSupported)
         {
             Vector256<float> h = Avx.HorizontalAdd(Avx.HorizontalAdd(b0, b1), Avx.HorizontalAdd(b2, b3));

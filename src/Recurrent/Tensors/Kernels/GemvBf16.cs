@@ -184,9 +184,13 @@ public static unsafe class GemvBf16
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Finish4(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3,
-        ushort* w, int k, int j, float* x, float* y, bool accumulate)
+        ushort* w, int k, int j, float* x, float* y, bool accumulate) =>
+        Finish4(Gemv.Sum4(a0, a1, a2, a3), w, k, j, x, y, accumulate);
+
+    /// <summary>As above, from the four rows' vector sums already reduced (any vector width).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish4(Vector128<float> sums, ushort* w, int k, int j, float* x, float* y, bool accumulate)
     {
-        Vector128<float> sums = Gemv.Sum4(a0, a1, a2, a3);
         if (j < k)
         {
             ushort* w1 = w + k, w2 = w1 + k, w3 = w2 + k;
@@ -343,24 +347,7 @@ public static unsafe class GemvBf16
             a3 = Vector256.FusedMultiplyAdd((r3 & high).AsSingle(), x2, a3);
             b3 = Vector256.FusedMultiplyAdd((q3 & high).AsSingle(), x3, b3);
         }
-        (a0, a1, a2, a3) = (a0 + b0, a1 + b1, a2 + b2, a3 + b3);
-        Vector256<float> h = Avx.HorizontalAdd(Avx.HorizontalAdd(a0, a1), Avx.HorizontalAdd(a2, a3));
-        Vector128<float> sums = h.GetLower() + h.GetUpper();
-        if (j < k)
-        {
-            float t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-            for (; j < k; j++)
-            {
-                float xj = x[j];
-                t0 += ToSingle(w[j]) * xj;
-                t1 += ToSingle(w1[j]) * xj;
-                t2 += ToSingle(w2[j]) * xj;
-                t3 += ToSingle(w3[j]) * xj;
-            }
-            sums += Vector128.Create(t0, t1, t2, t3);
-        }
-        if (accumulate) sums += Vector128.Load(y);
-        sums.Store(y);
+        Finish4(Gemv.Sum4(a0 + b0, a1 + b1, a2 + b2, a3 + b3), w, k, j, x, y, accumulate);
     }
 
     /// <summary>One row of the packed layout, in any vector width (or none).</summary>
