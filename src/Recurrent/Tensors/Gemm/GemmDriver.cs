@@ -51,7 +51,7 @@ internal static unsafe class GemmDriver
             return;
         }
         int mc = Math.Min(MC, RoundUp(m, MR));
-        int nc = ChooseTileColumns(m, n, k, mc);
+        int nc = ChooseTileColumns(transA, m, n, k, mc);
         int tilesM = (m + mc - 1) / mc, tilesN = (n + nc - 1) / nc;
         fixed (float* pa = a)
         fixed (float* pb = b)
@@ -86,11 +86,13 @@ internal static unsafe class GemmDriver
         }
     }
 
-    private static int ChooseTileColumns(int m, int n, int k, int mc)
+    private static int ChooseTileColumns(bool transA, int m, int n, int k, int mc)
     {
         int nc = Math.Min(NC, RoundUp(n, NR));
-        // With many K blocks the C tile is reloaded once per block: keep it within half the L2.
-        if (k > 2 * KC) nc = Math.Min(nc, Math.Max(2 * NR, RoundUp(MC * 256 / Math.Max(1, Math.Min(m, MC)), NR)));
+        // With many K blocks the C tile is reloaded once per block: keep it to a quarter of the L2 (256 KB). When A
+        // is transposed (a weight gradient's Aᵀ), A is the dearer operand to pack, so the tile may take half the L2:
+        // with N ≤ 512 one tile column then covers N and each block of A is packed once instead of once per column.
+        if (k > 2 * KC) nc = Math.Min(nc, Math.Max(2 * NR, RoundUp(MC * (transA ? 512 : 256) / Math.Max(1, Math.Min(m, MC)), NR)));
         if (2L * m * n * k < ParallelFlops) return nc;
         int threads = Parallelism.ThreadCount;
         int tilesM = (m + mc - 1) / mc;

@@ -16,27 +16,62 @@ internal static unsafe class GemmPacking
     /// <summary>Packs op(A)[i0..i0+mt, p0..p0+kc] into MR-row panels.</summary>
     public static void PackA(bool trans, float* a, int lda, int i0, int mt, int p0, int kc, float* dst)
     {
+        if (trans)
+        {
+            PackATransposed(a + (long)p0 * lda + i0, lda, mt, kc, dst);
+            return;
+        }
         for (int ir = 0; ir < mt; ir += MR)
         {
             int mr = Math.Min(MR, mt - ir);
             float* panel = dst + ir * kc;
-            if (trans)
+            // op(A)(i, p) = a[i·lda + p]: rows of A become columns of the panel.
+            TransposeInto(a + (long)(i0 + ir) * lda + p0, lda, mr, kc, panel, MR);
+        }
+    }
+
+    /// <summary>
+    /// Packs A[p, i] (A is [K, M], op(A) = Aᵀ) for p &lt; kc, i &lt; mt into MR-row panels. A row of A is read once,
+    /// front to back, and dealt out to the panels, two rows at a time so that each store completes a 64-byte line of
+    /// a panel. Reading a panel's column of A at a time instead touches kc lines lda floats apart, which for the
+    /// power-of-two strides of gate gradients (lda = 4H) fall into the same few cache sets and come back from memory.
+    /// </summary>
+    private static void PackATransposed(float* a, int lda, int mt, int kc, float* dst)
+    {
+        int whole = mt / MR * MR, pairs = Vector512.IsHardwareAccelerated ? whole / (2 * MR) * (2 * MR) : 0;
+        int p = 0;
+        for (; p + 2 <= kc; p += 2)
+        {
+            float* s0 = a + (long)p * lda, s1 = s0 + lda;
+            float* d = dst + p * MR;
+            int ir = 0;
+            for (; ir < pairs; ir += 2 * MR)
             {
-                // A is [K, M]: op(A)(i, p) = a[p·lda + i]; each p row of the panel is contiguous in A.
-                for (int p = 0; p < kc; p++)
-                {
-                    float* src = a + (long)(p0 + p) * lda + i0 + ir;
-                    float* d = panel + p * MR;
-                    if (mr == MR) Vector256.Store(Vector256.Load(src), d);
-                    else CopyPadded(src, mr, d, MR);
-                }
+                Vector512<float> x0 = Vector512.Load(s0 + ir), x1 = Vector512.Load(s1 + ir);
+                float* d0 = d + ir * kc, d1 = d0 + MR * kc;
+                x0.GetLower().Store(d0);
+                x1.GetLower().Store(d0 + MR);
+                x0.GetUpper().Store(d1);
+                x1.GetUpper().Store(d1 + MR);
             }
-            else
+            for (; ir < whole; ir += MR)
             {
-                // op(A)(i, p) = a[i·lda + p]: rows of A become columns of the panel.
-                float* src = a + (long)(i0 + ir) * lda + p0;
-                TransposeInto(src, lda, mr, kc, panel, MR);
+                Vector256.Store(Vector256.Load(s0 + ir), d + ir * kc);
+                Vector256.Store(Vector256.Load(s1 + ir), d + ir * kc + MR);
             }
+            if (ir < mt)
+            {
+                CopyPadded(s0 + ir, mt - ir, d + ir * kc, MR);
+                CopyPadded(s1 + ir, mt - ir, d + ir * kc + MR, MR);
+            }
+        }
+        for (; p < kc; p++)
+        {
+            float* s0 = a + (long)p * lda;
+            float* d = dst + p * MR;
+            int ir = 0;
+            for (; ir < whole; ir += MR) Vector256.Store(Vector256.Load(s0 + ir), d + ir * kc);
+            if (ir < mt) CopyPadded(s0 + ir, mt - ir, d + ir * kc, MR);
         }
     }
 
