@@ -1,6 +1,8 @@
 // A seeded pseudo-random generator with a state that can be saved and restored, so a resumed training
 // run draws exactly the numbers an uninterrupted one would. xoshiro256** (Blackman & Vigna), seeded
 // through SplitMix64.
+using System.Runtime.Intrinsics;
+
 namespace Recurrent.Tensors;
 
 /// <summary>Deterministic random numbers with serializable state.</summary>
@@ -83,6 +85,57 @@ public sealed class Rng
     public void FillNormal(Span<float> x, float mean, float std)
     {
         for (int i = 0; i < x.Length; i++) x[i] = mean + std * (float)NextGaussian();
+    }
+
+    /// <summary>
+    /// Fills a dropout mask: each element is 0 with probability <paramref name="p"/> and <paramref name="keepValue"/>
+    /// otherwise. One draw from this generator keys the mask; element i then takes the top 24 bits of
+    /// SplitMix64's output for the state key + (i + 1)·γ as its uniform u_i and is dropped when u_i &lt; p, as
+    /// <see cref="NextFloat"/> &lt; p would drop it. Every element is a function of the key and its index alone, so
+    /// the mask is the same however it is computed, and it is computed 16 elements at a time where AVX-512 allows:
+    /// a mask of millions of elements costs a fraction of a millisecond instead of one generator step each.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="p"/> is not in [0, 1].</exception>
+    public void FillDropoutMask(Span<float> mask, float p, float keepValue)
+    {
+        if (!(p >= 0f && p <= 1f)) throw new ArgumentOutOfRangeException(nameof(p), p, "Rng.FillDropoutMask: the drop probability must be in [0, 1].");
+        ulong key = NextUInt64();
+        // u_i = bits / 2^24 < p  ⇔  bits < p·2^24  ⇔  bits < ⌈p·2^24⌉ (bits is an integer; p·2^24 is exact in double)
+        uint threshold = (uint)Math.Ceiling(p * 16777216.0);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && mask.Length >= 16)
+        {
+            Vector512<ulong> gamma = Vector512.Create(0x9E3779B97F4A7C15UL);
+            Vector512<ulong> step = gamma * 16UL;
+            Vector512<ulong> lo = Vector512.Create(key) + Vector512.Create(1UL, 2, 3, 4, 5, 6, 7, 8) * gamma;
+            Vector512<ulong> hi = lo + gamma * 8UL;
+            Vector512<uint> limit = Vector512.Create(threshold);
+            Vector512<float> keep = Vector512.Create(keepValue);
+            ref float m = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(mask);
+            for (; i + 16 <= mask.Length; i += 16)
+            {
+                Vector512<uint> bits = Vector512.Narrow(Mix(lo) >>> 40, Mix(hi) >>> 40);
+                Vector512<float> kept = Vector512.ConditionalSelect(Vector512.LessThan(bits, limit).AsSingle(), Vector512<float>.Zero, keep);
+                kept.StoreUnsafe(ref m, (nuint)i);
+                lo += step;
+                hi += step;
+            }
+        }
+        for (; i < mask.Length; i++)
+        {
+            ulong z = key + (ulong)(i + 1) * 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            mask[i] = (uint)((z ^ (z >> 31)) >> 40) < threshold ? 0f : keepValue;
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ulong> Mix(Vector512<ulong> z)
+    {
+        z = (z ^ (z >>> 30)) * Vector512.Create(0xBF58476D1CE4E5B9UL);
+        z = (z ^ (z >>> 27)) * Vector512.Create(0x94D049BB133111EBUL);
+        return z ^ (z >>> 31);
     }
 
     private static ulong SplitMix(ref ulong x)

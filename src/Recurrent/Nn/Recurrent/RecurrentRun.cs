@@ -186,7 +186,7 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                     var mask = Tensor.Rent([_t, _b, dh], clear: false);
                     Span<float> m = mask.Span;
                     float scale = 1f / (1f - _dropout);
-                    for (int i = 0; i < m.Length; i++) m[i] = _rng!.NextFloat() < _dropout ? 0f : scale;
+                    _rng!.FillDropoutMask(m, _dropout, scale);
                     TensorPrimitives.Multiply(layerOut.Span, m, layerOut.Span);
                     _masks.Add(mask);
                 }
@@ -352,7 +352,7 @@ internal sealed class DroppedWeight : IDisposable
         var mask = Tensor.Rent(source.Value.Shape.ToArray(), clear: false);
         Span<float> m = mask.Span;
         float scale = 1f / (1f - p);
-        for (int i = 0; i < m.Length; i++) m[i] = rng.NextFloat() < p ? 0f : scale;
+        rng.FillDropoutMask(m, p, scale);
         var value = Tensor.Rent(source.Value.Shape.ToArray(), clear: false);
         TensorPrimitives.Multiply(source.Value.Span, m, value.Span);
         return new DroppedWeight(source, mask, new TapeResult(value, requiresGrad: true));
