@@ -411,11 +411,9 @@ internal sealed partial class DirectionPass : IDisposable
         Gemm.Multiply(Transpose.Yes, Transpose.No, m, _h, _b, 1f, dG[..bg], _g, hBuf.Slice(_t * bh, bh), _h, 1f, dW, _h);
     }
 
-    /// <summary>dst[j] += Σ_r src[r·stride + j] for j &lt; width.</summary>
-    private static void ColumnSum(ReadOnlySpan<float> src, int rows, int width, int stride, Span<float> dst)
-    {
-        for (int r = 0; r < rows; r++) TensorPrimitives.Add(dst[..width], src.Slice(r * stride, width), dst[..width]);
-    }
+    /// <summary>dst[j] += Σ_r src[r·stride + j] for j &lt; width (rows in order; columns split over the cores).</summary>
+    private static void ColumnSum(ReadOnlySpan<float> src, int rows, int width, int stride, Span<float> dst) =>
+        ColumnSums.AddTo(src, rows, width, stride, dst);
 
     public void Dispose()
     {

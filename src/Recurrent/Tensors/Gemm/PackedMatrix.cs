@@ -113,12 +113,46 @@ public sealed unsafe class PackedMatrix : IDisposable
         int rows = transB == Transpose.Yes ? N : K, cols = transB == Transpose.Yes ? K : N;
         if (ldb < Math.Max(1, cols) || (rows > 0 && cols > 0 && b.Length < (long)(rows - 1) * ldb + cols))
             throw new ArgumentException($"PackedMatrix: B is {rows}×{cols} with stride {ldb}, which its span of {b.Length} elements cannot hold.", nameof(b));
+        if (K == 0 || N == 0) return;
         fixed (float* pb = b)
-            for (int p0 = 0; p0 < K; p0 += GemmDriver.KC)
-            {
-                int kc = Math.Min(GemmDriver.KC, K - p0);
-                GemmPacking.PackB(transB == Transpose.Yes, pb, ldb, p0, kc, 0, N, Data + (long)p0 * PaddedN);
-            }
+        {
+            // One work item per K block and 256 columns, so both cores pack a large W_hh (2 MB of a 512-wide LSTM's)
+            // instead of one while the other waits; each item writes its own panels.
+            RepackJob job = _repackJob ??= new RepackJob();
+            job.Set(transB == Transpose.Yes, pb, ldb, this);
+            int blocks = (K + GemmDriver.KC - 1) / GemmDriver.KC, chunks = (N + RepackColumns - 1) / RepackColumns;
+            if ((long)K * N < RepackParallelElements)
+                for (int i = 0; i < blocks * chunks; i++) job.Execute(i);
+            else Parallelism.For(job, blocks * chunks);
+            job.Set(false, null, 0, null);
+        }
+    }
+
+    private const int RepackColumns = 256;   // a multiple of the panel width NR
+    private const long RepackParallelElements = 1L << 16;
+    [ThreadStatic] private static RepackJob? _repackJob;
+
+    private sealed class RepackJob : IParallelJob
+    {
+        private bool _trans;
+        private float* _b;
+        private int _ldb;
+        private PackedMatrix? _target;
+
+        public void Set(bool trans, float* b, int ldb, PackedMatrix? target)
+        {
+            _b = b;
+            (_trans, _ldb, _target) = (trans, ldb, target);
+        }
+
+        public void Execute(int index)
+        {
+            PackedMatrix t = _target!;
+            int chunks = (t.N + RepackColumns - 1) / RepackColumns;
+            int p0 = index / chunks * GemmDriver.KC, j0 = index % chunks * RepackColumns;
+            int kc = Math.Min(GemmDriver.KC, t.K - p0), nt = Math.Min(RepackColumns, t.N - j0);
+            GemmPacking.PackB(_trans, _b, _ldb, p0, kc, j0, nt, t.Data + (long)p0 * t.PaddedN + (long)j0 * kc);
+        }
     }
 
     /// <summary>Gives the buffer back for reuse by a later <see cref="Pack"/>.</summary>
