@@ -50,9 +50,9 @@ public sealed class AdamW : Optimizer
             Tensor[] buffers = BuffersOf(i, out _);
             int step = NextParameterStep(i);
             Span<float> theta = parameter.Value.Span;
-            if (o.WeightDecay != 0) TensorPrimitives.Multiply(theta, shrink, theta);
             AdamUpdate.Apply(gradTensor.Span, buffers[0].Span, buffers[1].Span, o.Amsgrad ? buffers[2].Span : [],
-                theta, o.Amsgrad ? ScratchB(theta.Length) : [], step, LearningRate, o.Beta1, o.Beta2, o.Epsilon, o.Amsgrad);
+                theta, o.Amsgrad ? ScratchB(theta.Length) : [], step, LearningRate, o.Beta1, o.Beta2, o.Epsilon, o.Amsgrad,
+                o.WeightDecay != 0 ? shrink : 1f);
         }
         StepCount++;
     }

@@ -106,18 +106,20 @@ public sealed class AdamUpdateFusedTests
     // At step 1 the AMSGrad maximum of a zero buffer is v itself, so the pass-per-operation path (taken for
     // AMSGrad) and the fused one-pass path must agree bit for bit, across the vector body and the tail.
     [Theory]
-    [InlineData(1)]
-    [InlineData(16)]
-    [InlineData(77)]
-    public void FusedStep_EqualsThePassPerOperationStep_BitForBit(int n)
+    [InlineData(1, 1f)]
+    [InlineData(16, 1f)]
+    [InlineData(77, 1f)]
+    [InlineData(77, 0.9997f)]        // AdamW's decay in the same pass
+    [InlineData(100_003, 0.9997f)]   // chunks on every core, and a tail
+    public void FusedStep_EqualsThePassPerOperationStep_BitForBit(int n, float shrink)
     {
         var rng = new Random(n);
         float[] Random(float scale) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1) * scale).ToArray();
         float[] g = Random(1f), theta = Random(2f), m = Random(0.1f), v = Random(0.01f).Select(Math.Abs).ToArray();
         float[] theta2 = (float[])theta.Clone(), m2 = (float[])m.Clone(), v2 = (float[])v.Clone();
 
-        AdamUpdate.Apply(g, m, v, [], theta, new float[n], 1, 0.003f, 0.9f, 0.999f, 1e-8f, amsgrad: false);
-        AdamUpdate.Apply(g, m2, v2, new float[n], theta2, new float[n], 1, 0.003f, 0.9f, 0.999f, 1e-8f, amsgrad: true);
+        AdamUpdate.Apply(g, m, v, [], theta, new float[n], 1, 0.003f, 0.9f, 0.999f, 1e-8f, amsgrad: false, shrink);
+        AdamUpdate.Apply(g, m2, v2, new float[n], theta2, new float[n], 1, 0.003f, 0.9f, 0.999f, 1e-8f, amsgrad: true, shrink);
 
         Assert.Equal(m2, m);
         Assert.Equal(v2, v);
