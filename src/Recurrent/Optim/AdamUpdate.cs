@@ -2,7 +2,6 @@
 // torch.optim's single-tensor Adam. Scalars (bias corrections, step size) are computed in double and
 // rounded to float once; element math is float32.
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Recurrent.Tensors;
 
@@ -134,7 +133,7 @@ internal static class AdamUpdate
         }
     }
 
-    private sealed unsafe class FusedJob : Recurrent.Tensors.IParallelJob
+    private sealed unsafe class FusedJob : IParallelJob
     {
         private float* _g, _m, _v, _t;
         private int _n;
