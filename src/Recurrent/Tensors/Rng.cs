@@ -123,10 +123,8 @@ public sealed class Rng
         }
         for (; i < mask.Length; i++)
         {
-            ulong z = key + (ulong)(i + 1) * 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            mask[i] = (uint)((z ^ (z >> 31)) >> 40) < threshold ? 0f : keepValue;
+            ulong state = key + (ulong)i * 0x9E3779B97F4A7C15UL;   // SplitMix adds γ once more
+            mask[i] = (uint)(SplitMix(ref state) >> 40) < threshold ? 0f : keepValue;
         }
     }
 

@@ -171,10 +171,7 @@ public static class ElementwiseOps
             ReadOnlySpan<float> dY = gradY.Span;
             // y[r, :] = x[r, :] + bias  →  dbias += Σ_r dy[r, :]
             if (bias.RequiresGrad)
-            {
-                Span<float> dBias = bias.EnsureGrad().Span;
-                for (int r = 0; r < rows; r++) TensorPrimitives.Add(dBias, dY.Slice(r * features, features), dBias);
-            }
+                ColumnSums.AddTo(dY, rows, features, features, bias.EnsureGrad().Span);
             // y = x + bias  →  dx += dy
             if (x.RequiresGrad) TensorPrimitives.Add(x.EnsureGrad().Span, dY, x.Grad!.Span);
         }

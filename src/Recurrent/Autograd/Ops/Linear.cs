@@ -79,11 +79,7 @@ public static class LinearOps
             ReadOnlySpan<float> dY = y.Grad.Span;
             // Y = X·Wᵀ + b  →  db += Σ_rows dY
             if (bias is { RequiresGrad: true })
-            {
-                Span<float> db = bias.EnsureGrad().Span;
-                for (int r = 0; r < rows; r++)
-                    System.Numerics.Tensors.TensorPrimitives.Add(db, dY.Slice(r * outFeatures, outFeatures), db);
-            }
+                ColumnSums.AddTo(dY, rows, outFeatures, outFeatures, bias.EnsureGrad().Span);
             // Y = X·Wᵀ  →  dW += dYᵀ·X
             if (weight.RequiresGrad)
                 Gemm.Multiply(Transpose.Yes, Transpose.No, outFeatures, inFeatures, rows, 1f,

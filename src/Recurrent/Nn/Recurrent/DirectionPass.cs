@@ -365,7 +365,7 @@ internal sealed partial class DirectionPass : IDisposable
     private void InputSideGradients(ReadOnlySpan<float> x, ReadOnlySpan<float> dPre, int rows, Span<float> dX, Span<float> biasSum)
     {
         Gemm.Multiply(Transpose.Yes, Transpose.No, _g, _i, rows, 1f, dPre, _g, x, _i, 1f, _wIh.EnsureGrad().Span, _i);
-        ColumnSum(dPre, rows, _g, _g, biasSum);
+        ColumnSums.AddTo(dPre, rows, _g, _g, biasSum);
         TensorPrimitives.Add(_bIh.EnsureGrad().Span, biasSum, _bIh.Grad!.Span);
         if (!dX.IsEmpty)
             Gemm.Multiply(Transpose.No, Transpose.No, rows, _i, _g, 1f, dPre, _g, _wIh.Value.Span, _i, 1f, dX, _i);
@@ -387,7 +387,7 @@ internal sealed partial class DirectionPass : IDisposable
         {
             RecurrentWeightGradient(dHh, _g, dWhh);
             // RNN and LSTM add b_hh where they add b_ih, so its gradient is the same sum: one pass, not two.
-            if (_cell == CellKind.Gru) ColumnSum(dHh, rows, _g, _g, dBhh);
+            if (_cell == CellKind.Gru) ColumnSums.AddTo(dHh, rows, _g, _g, dBhh);
             else TensorPrimitives.Add(dBhh, biasSum, dBhh);
         }
     }
@@ -410,10 +410,6 @@ internal sealed partial class DirectionPass : IDisposable
             Gemm.Multiply(Transpose.Yes, Transpose.No, m, _h, (_t - 1) * _b, 1f, dG[bg..], _g, hBuf[..((_t - 1) * bh)], _h, 1f, dW, _h);
         Gemm.Multiply(Transpose.Yes, Transpose.No, m, _h, _b, 1f, dG[..bg], _g, hBuf.Slice(_t * bh, bh), _h, 1f, dW, _h);
     }
-
-    /// <summary>dst[j] += Σ_r src[r·stride + j] for j &lt; width (rows in order; columns split over the cores).</summary>
-    private static void ColumnSum(ReadOnlySpan<float> src, int rows, int width, int stride, Span<float> dst) =>
-        ColumnSums.AddTo(src, rows, width, stride, dst);
 
     public void Dispose()
     {

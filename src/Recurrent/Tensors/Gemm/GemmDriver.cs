@@ -21,7 +21,7 @@ internal static unsafe class GemmDriver
     [ThreadStatic] private static float* _packA;
     [ThreadStatic] private static float* _packB;
     [ThreadStatic] private static TileJob? _job;
-    [ThreadStatic] private static PackJob? _packJob;
+    [ThreadStatic] private static PackedMatrix? _sharedB;
     private const long ScratchPackFloats = 1L << 20; // B is packed once per call in slabs of K rows of about this size (4 MB)
 
     public static void Run(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
@@ -69,11 +69,13 @@ internal static unsafe class GemmDriver
                 // are those of a single pass.
                 int paddedN = RoundUp(n, NR);
                 int slab = (int)Math.Min(RoundUp(k, KC), Math.Max(1, ScratchPackFloats / ((long)paddedN * KC)) * KC);
-                PackJob packJob = _packJob ??= new PackJob();
+                PackedMatrix shared = _sharedB ??= PackedMatrix.CreateScratch();
                 for (int k0 = 0; k0 < k; k0 += slab)
                 {
                     int k1 = Math.Min(k, k0 + slab);
-                    job.SetPacked(packJob.Pack(transB, pb, ldb, k0, k1 - k0, n), paddedN, k0, k1);
+                    shared.Resize(k1 - k0, n);
+                    shared.PackRows(transB, pb, ldb, k0);
+                    job.SetPacked(shared.Data, paddedN, k0, k1);
                     Parallelism.For(job, tilesM * tilesN);
                 }
             }
@@ -100,31 +102,6 @@ internal static unsafe class GemmDriver
         while (nc > 2 * NR && tilesM * ((n + nc - 1) / nc) < 2 * threads)
             nc = RoundUp(nc / 2, NR);
         return nc;
-    }
-
-    /// <summary>Packs rows k0 … k0+k of op(B) into a per-thread scratch matrix, one K block per work item.</summary>
-    private sealed class PackJob : IParallelJob
-    {
-        private readonly PackedMatrix _scratch = PackedMatrix.CreateScratch();
-        private bool _transB;
-        private float* _b;
-        private int _ldb, _k0;
-
-        public float* Pack(bool transB, float* b, int ldb, int k0, int k, int n)
-        {
-            _scratch.Resize(k, n);
-            _b = b;
-            (_transB, _ldb, _k0) = (transB, ldb, k0);
-            Parallelism.For(this, (k + KC - 1) / KC);
-            _b = null;
-            return _scratch.Data;
-        }
-
-        public void Execute(int block)
-        {
-            int p0 = block * KC, kc = Math.Min(KC, _scratch.K - p0);
-            GemmPacking.PackB(_transB, _b, _ldb, _k0 + p0, kc, 0, _scratch.N, _scratch.Data + (long)p0 * _scratch.PaddedN);
-        }
     }
 
     private static void ScaleC(int m, int n, float beta, Span<float> c, int ldc)

@@ -113,45 +113,50 @@ public sealed unsafe class PackedMatrix : IDisposable
         int rows = transB == Transpose.Yes ? N : K, cols = transB == Transpose.Yes ? K : N;
         if (ldb < Math.Max(1, cols) || (rows > 0 && cols > 0 && b.Length < (long)(rows - 1) * ldb + cols))
             throw new ArgumentException($"PackedMatrix: B is {rows}×{cols} with stride {ldb}, which its span of {b.Length} elements cannot hold.", nameof(b));
-        if (K == 0 || N == 0) return;
-        fixed (float* pb = b)
-        {
-            // One work item per K block and 256 columns, so both cores pack a large W_hh (2 MB of a 512-wide LSTM's)
-            // instead of one while the other waits; each item writes its own panels.
-            RepackJob job = _repackJob ??= new RepackJob();
-            job.Set(transB == Transpose.Yes, pb, ldb, this);
-            int blocks = (K + GemmDriver.KC - 1) / GemmDriver.KC, chunks = (N + RepackColumns - 1) / RepackColumns;
-            if ((long)K * N < RepackParallelElements)
-                for (int i = 0; i < blocks * chunks; i++) job.Execute(i);
-            else Parallelism.For(job, blocks * chunks);
-            job.Set(false, null, 0, null);
-        }
+        fixed (float* pb = b) PackRows(transB == Transpose.Yes, pb, ldb, 0);
     }
 
-    private const int RepackColumns = 256;   // a multiple of the panel width NR
-    private const long RepackParallelElements = 1L << 16;
-    [ThreadStatic] private static RepackJob? _repackJob;
+    /// <summary>
+    /// Packs rows k0 … k0+K of op(B) into this matrix (already sized K×N), one work item per K block and 256
+    /// columns, so both cores pack a large W_hh (2 MB of a 512-wide LSTM's) or a GEMM's shared B instead of one
+    /// while the other waits; each item writes its own panels.
+    /// </summary>
+    internal void PackRows(bool transB, float* b, int ldb, int k0)
+    {
+        if (K == 0 || N == 0) return;
+        PackJob job = _packJob ??= new PackJob();
+        job.Set(transB, b, ldb, k0, this);
+        int blocks = (K + GemmDriver.KC - 1) / GemmDriver.KC, chunks = (N + PackColumns - 1) / PackColumns;
+        if ((long)K * N < ParallelElements)
+            for (int i = 0; i < blocks * chunks; i++) job.Execute(i);
+        else Parallelism.For(job, blocks * chunks);
+        job.Set(false, null, 0, 0, null);
+    }
 
-    private sealed class RepackJob : IParallelJob
+    private const int PackColumns = 256;   // a multiple of the panel width NR
+    private const long ParallelElements = 1L << 16;
+    [ThreadStatic] private static PackJob? _packJob;
+
+    private sealed class PackJob : IParallelJob
     {
         private bool _trans;
         private float* _b;
-        private int _ldb;
+        private int _ldb, _k0;
         private PackedMatrix? _target;
 
-        public void Set(bool trans, float* b, int ldb, PackedMatrix? target)
+        public void Set(bool trans, float* b, int ldb, int k0, PackedMatrix? target)
         {
             _b = b;
-            (_trans, _ldb, _target) = (trans, ldb, target);
+            (_trans, _ldb, _k0, _target) = (trans, ldb, k0, target);
         }
 
         public void Execute(int index)
         {
             PackedMatrix t = _target!;
-            int chunks = (t.N + RepackColumns - 1) / RepackColumns;
-            int p0 = index / chunks * GemmDriver.KC, j0 = index % chunks * RepackColumns;
-            int kc = Math.Min(GemmDriver.KC, t.K - p0), nt = Math.Min(RepackColumns, t.N - j0);
-            GemmPacking.PackB(_trans, _b, _ldb, p0, kc, j0, nt, t.Data + (long)p0 * t.PaddedN + (long)j0 * kc);
+            int chunks = (t.N + PackColumns - 1) / PackColumns;
+            int p0 = index / chunks * GemmDriver.KC, j0 = index % chunks * PackColumns;
+            int kc = Math.Min(GemmDriver.KC, t.K - p0), nt = Math.Min(PackColumns, t.N - j0);
+            GemmPacking.PackB(_trans, _b, _ldb, _k0 + p0, kc, j0, nt, t.Data + (long)p0 * t.PaddedN + (long)j0 * kc);
         }
     }
 

@@ -1,4 +1,4 @@
-// dst[j] += Σ_r src[r·stride + j]: the bias gradient of a layer is the column sum of its gate gradients over
+// dst[j] += Σ_r src[r·stride + j]: the bias gradient of a layer is the column sum of its output (or gate) gradients over
 // every row of a batch (megabytes for a large layer). Columns are cut into chunks, one parallel work item each;
 // every column is still summed row by row in order, so the bits do not depend on the thread count.
 using System.Numerics.Tensors;
