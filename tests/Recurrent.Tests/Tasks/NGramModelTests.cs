@@ -37,6 +37,75 @@ public sealed class NGramModelTests
         }
     }
 
+    /// <summary>
+    /// Interpolated modified Kneser-Ney written plainly from its definition: every count recounted from the text
+    /// over string-keyed dictionaries, continuation counts as sets of distinct left neighbours.
+    /// </summary>
+    private sealed class ReferenceKneserNey
+    {
+        private readonly int _v, _order;
+        private readonly Dictionary<string, Dictionary<int, int>> _raw = [];
+        private readonly Dictionary<string, Dictionary<int, HashSet<int>>> _left = [];
+        private readonly double[][] _discounts;
+
+        public ReferenceKneserNey(int v, int order, int[] text)
+        {
+            (_v, _order) = (v, order);
+            for (int i = 0; i < text.Length; i++)
+                for (int n = 0; n <= Math.Min(order, i); n++)
+                {
+                    string key = Key(text[(i - n)..i]);
+                    if (!_raw.TryGetValue(key, out var counts)) _raw[key] = counts = [];
+                    counts[text[i]] = counts.GetValueOrDefault(text[i]) + 1;
+                    if (n < i)      // a token before the context: h c is continued to the left
+                    {
+                        if (!_left.TryGetValue(key, out var sets)) _left[key] = sets = [];
+                        if (!sets.TryGetValue(text[i], out var set)) sets[text[i]] = set = [];
+                        set.Add(text[i - n - 1]);
+                    }
+                }
+            _discounts = new double[order + 1][];
+            for (int n = 0; n <= order; n++)
+            {
+                var all = _raw.Where(e => e.Key.Length == 0 ? n == 0 : e.Key.Split(',').Length == n)
+                    .SelectMany(e => Counts(e.Key, n).Values).ToList();
+                double[] nk = [.. Enumerable.Range(0, 5).Select(k => (double)all.Count(a => a == k))];
+                double y = nk[1] / (nk[1] + 2 * nk[2]);
+                _discounts[n] = nk[1] > 0 && nk[2] > 0 && nk[3] > 0 && nk[4] > 0
+                    ? [Math.Clamp(1 - 2 * y * nk[2] / nk[1], 0.05, 0.95), Math.Clamp(2 - 3 * y * nk[3] / nk[2], 0.1, 1.9), Math.Clamp(3 - 4 * y * nk[4] / nk[3], 0.1, 2.9)]
+                    : [0.5, 1.0, 1.5];
+            }
+        }
+
+        private static string Key(IEnumerable<int> context) => string.Join(",", context);
+
+        /// <summary>a(h, ·): raw counts at the longest order, the numbers of distinct left neighbours below it.</summary>
+        private Dictionary<int, int> Counts(string key, int n) => n == _order
+            ? _raw[key]
+            : _left.TryGetValue(key, out var sets) ? sets.ToDictionary(e => e.Key, e => e.Value.Count) : [];
+
+        public double Probability(int[] history, int token)
+        {
+            double p = 1.0 / _v;
+            for (int n = 0; n <= Math.Min(_order, history.Length); n++)
+            {
+                string key = Key(history[^n..]);
+                if (!_raw.ContainsKey(key)) break;
+                Dictionary<int, int> a = Counts(key, n);
+                double total = a.Values.Sum();
+                if (total == 0) continue;
+                double[] d = _discounts[n];
+                double D(int count) => d[Math.Min(count, 3) - 1];
+                double gamma = a.Values.Sum(count => D(count)) / total;
+                int own = a.GetValueOrDefault(token);
+                p = (own > 0 ? own - D(own) : 0) / total + gamma * p;
+            }
+            return p;
+        }
+
+        public double Discount(int n, int k) => _discounts[n][k];
+    }
+
     private static int[] RandomTokens(int count, int v, ulong seed)
     {
         var rng = new Rng(seed);
@@ -51,7 +120,7 @@ public sealed class NGramModelTests
     public void Probability_MatchesAPlainWittenBellReference(int v, int order)
     {
         int[] text = RandomTokens(3000, v, 7);
-        var model = new NGramModel(v, order);
+        var model = new NGramModel(v, order, NGramSmoothing.WittenBell);
         var reference = new ReferenceWittenBell(v, order);
         model.Add(text);
         reference.Add(text);
@@ -61,13 +130,56 @@ public sealed class NGramModelTests
                 Assert.Equal(reference.Probability(probe[..i], c), model.Probability(probe[..i], c), 12);
     }
 
+    [Theory]
+    [InlineData(5, 1)]
+    [InlineData(5, 3)]
+    [InlineData(12, 6)]
+    public void Probability_MatchesAPlainKneserNeyReference(int v, int order)
+    {
+        int[] text = RandomTokens(3000, v, 7);
+        var model = new NGramModel(v, order);
+        Assert.Equal(NGramSmoothing.KneserNey, model.Smoothing);
+        model.Add(text);
+        var reference = new ReferenceKneserNey(v, order, text);
+        for (int n = 0; n <= order; n++)
+        {
+            (double d1, double d2, double d3) = model.Discounts(n);
+            Assert.Equal(reference.Discount(n, 0), d1, 12);
+            Assert.Equal(reference.Discount(n, 1), d2, 12);
+            Assert.Equal(reference.Discount(n, 2), d3, 12);
+        }
+        int[] probe = RandomTokens(300, v, 8);
+        for (int i = 0; i < probe.Length; i++)
+            for (int c = 0; c < v; c++)
+                Assert.Equal(reference.Probability(probe[..i], c), model.Probability(probe[..i], c), 12);
+    }
+
+    [Fact]
+    public void KneserNey_OfABigramModel_IsWhatTheFormulaGives()
+    {
+        // Text 0 1 0 1 0 2, V = 3, order 1; too few counts to estimate discounts: D = (0.5, 1, 1.5).
+        // Empty context, continuation counts (distinct tokens before c): a = (1 [after 1], 1 [after 0], 1 [after 0]),
+        //   A = 3, γ = 3·0.5 / 3 = 0.5 → p₀(c) = (1 − 0.5) / 3 + 0.5 / 3 = 1/3 for every c.
+        // After 0 (the longest order: raw counts): 1 twice, 2 once, A = 3, γ = (1 + 0.5) / 3 = 0.5
+        //   → p(1 | 0) = (2 − 1) / 3 + 0.5 / 3 = 1/2, p(2 | 0) = 0.5 / 3 + 0.5 / 3 = 1/3, p(0 | 0) = 1/6.
+        var model = new NGramModel(3, 1);
+        model.Add([0, 1, 0, 1, 0, 2]);
+        Assert.Equal((0.5, 1.0, 1.5), model.Discounts(1));
+        Assert.Equal(1.0 / 3, model.Probability([], 0), 12);
+        Assert.Equal(1.0 / 2, model.Probability([0], 1), 12);
+        Assert.Equal(1.0 / 3, model.Probability([0], 2), 12);
+        Assert.Equal(1.0 / 6, model.Probability([0], 0), 12);
+        // A context never seen (2 ends the text, so nothing followed it) falls back to the empty context's estimate.
+        Assert.Equal(1.0 / 3, model.Probability([2], 0), 12);
+    }
+
     [Fact]
     public void Probability_OfABigramModel_IsWhatTheFormulaGives()
     {
         // Text 0 1 0 1 0 2, V = 3, order 1.
         // Empty context: C = (3, 2, 1), T = 6, U = 3 → p₀(c) = (C(c) + 3·⅓) / 9 = (4, 3, 2) / 9.
         // After 0: 1 twice, 2 once → T = 3, U = 2 → p(1 | 0) = (2 + 2·3/9) / 5 = 8/15.
-        var model = new NGramModel(3, 1);
+        var model = new NGramModel(3, 1, NGramSmoothing.WittenBell);
         model.Add([0, 1, 0, 1, 0, 2]);
         Assert.Equal(4.0 / 9, model.Probability([], 0), 12);
         Assert.Equal(2.0 / 9, model.Probability([], 2), 12);
@@ -76,14 +188,16 @@ public sealed class NGramModelTests
         Assert.Equal(6, model.Tokens);
         // A context never seen falls back to the empty context's estimate; an empty model is uniform.
         Assert.Equal(4.0 / 9, model.Probability([2], 0), 12);
-        Assert.Equal(1.0 / 3, new NGramModel(3, 4).Probability([0, 1], 2), 12);
+        Assert.Equal(1.0 / 3, new NGramModel(3, 4, NGramSmoothing.WittenBell).Probability([0, 1], 2), 12);
     }
 
-    [Fact]
-    public void Distribution_SumsToOne_AndAgreesWithProbability()
+    [Theory]
+    [InlineData(NGramSmoothing.KneserNey)]
+    [InlineData(NGramSmoothing.WittenBell)]
+    public void Distribution_SumsToOne_AndAgreesWithProbability(NGramSmoothing smoothing)
     {
         int v = 9;
-        var model = new NGramModel(v, 4);
+        var model = new NGramModel(v, 4, smoothing);
         model.Add(RandomTokens(2000, v, 3));
         int[] history = RandomTokens(50, v, 4);
         var p = new float[v];
@@ -96,11 +210,13 @@ public sealed class NGramModelTests
         Assert.Throws<ArgumentException>(() => model.Distribution(history, new float[v - 1]));
     }
 
-    [Fact]
-    public void TargetProbabilities_Adaptive_LearnsFromTheTextAndLeavesTheModelAsItWas()
+    [Theory]
+    [InlineData(NGramSmoothing.KneserNey)]
+    [InlineData(NGramSmoothing.WittenBell)]
+    public void TargetProbabilities_Adaptive_LearnsFromTheTextAndLeavesTheModelAsItWas(NGramSmoothing smoothing)
     {
         int v = 30;
-        var model = new NGramModel(v, 5);
+        var model = new NGramModel(v, 5, smoothing);
         model.Add(RandomTokens(500, v, 1));
         int[] once = RandomTokens(200, v, 2);
         int[] twice = [.. once, .. once];
@@ -112,6 +228,13 @@ public sealed class NGramModelTests
         Assert.True(Bits(adaptive, 205, 399) < 0.3 * Bits(before, 205, 399), $"{Bits(adaptive, 205, 399)} vs {Bits(before, 205, 399)}");
         Assert.Equal(before, model.TargetProbabilities(twice, adapt: false));   // forgotten again
         Assert.Equal(500, model.Tokens);
+        // Counting a text one token at a time and taking it back, in any order, leaves every count as it was.
+        var fresh = new NGramModel(v, 5, smoothing);
+        fresh.Add(RandomTokens(500, v, 1));
+        for (int i = 0; i + 1 < once.Length; i++) model.Observe(once.AsSpan(0, i + 1), once[i + 1]);
+        for (int i = 0; i + 1 < once.Length; i++) model.Forget(once.AsSpan(0, i + 1), once[i + 1]);
+        for (int i = 0; i < 40; i++)
+            for (int c = 0; c < v; c++) Assert.Equal(fresh.Probability(twice[..i], c), model.Probability(twice[..i], c), 14);
     }
 
     [Fact]
@@ -120,6 +243,9 @@ public sealed class NGramModelTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new NGramModel(5, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new NGramModel(5, NGramModel.MaxOrder + 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => new NGramModel(0, 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new NGramModel(NGramModel.MaxVocabularySize + 1, 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new NGramModel(5, 3, (NGramSmoothing)7));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new NGramModel(5, 3).Discounts(4));
         var model = new NGramModel(5, 2);
         Assert.Throws<ArgumentOutOfRangeException>(() => model.Add([1, 5]));
         Assert.Throws<ArgumentOutOfRangeException>(() => model.Probability([1], -1));

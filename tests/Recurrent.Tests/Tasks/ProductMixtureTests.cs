@@ -172,9 +172,23 @@ public sealed class ProductMixtureTests
             LanguageModel loaded = LanguageModel.Load(dir);
             Assert.Equal(fit.Exponents, loaded.NGram!.Exponents);
             Assert.Equal(model.NGram!.Weight, loaded.NGram.Weight);
+            Assert.Equal(NGramSmoothing.KneserNey, loaded.NGram.Model.Smoothing);
 
+            // A folder saved before the smoothing was recorded was fitted with Witten-Bell, and loads with it.
             string configPath = Path.Combine(dir, "config.json");
             JsonObject config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+            Assert.Equal("kneser-ney", config["ngram"]!["smoothing"]!.GetValue<string>());
+            config["ngram"]!.AsObject().Remove("smoothing");
+            File.WriteAllText(configPath, config.ToJsonString());
+            Assert.Equal(NGramSmoothing.WittenBell, LanguageModel.Load(dir).NGram!.Model.Smoothing);
+            config["ngram"]!["smoothing"] = "good-turing";
+            File.WriteAllText(configPath, config.ToJsonString());
+            var unknown = Assert.Throws<RecurrentDataException>(() => LanguageModel.Load(dir));
+            Assert.Contains("config.json", unknown.Message);
+            Assert.Contains("\"smoothing\"", unknown.Message);
+            Assert.Contains("kneser-ney", unknown.Message);
+
+            config["ngram"]!["smoothing"] = "kneser-ney";
             config["ngram"]!["product"]!["linear"] = "much";
             File.WriteAllText(configPath, config.ToJsonString());
             var error = Assert.Throws<RecurrentDataException>(() => LanguageModel.Load(dir));

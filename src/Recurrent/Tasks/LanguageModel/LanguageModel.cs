@@ -78,6 +78,14 @@ public sealed class LanguageModel
         }
         if (order < 1 || order > NGramModel.MaxOrder || !(weight >= 0 && weight <= 1))
             throw new RecurrentDataException($"{configPath}: \"ngram\" has order {order} and weight {weight}; expected an order in [1, {NGramModel.MaxOrder}] and a weight in [0, 1].");
+        // Folders written before Kneser-Ney became the default name no smoothing: their weights were fitted with Witten-Bell.
+        NGramSmoothing smoothing = NGramSmoothing.WittenBell;
+        if (entry["smoothing"] is { } named)
+        {
+            string? name = named is JsonValue value && value.TryGetValue(out string? text) ? text : null;
+            smoothing = SmoothingFromName(name)
+                ?? throw new RecurrentDataException($"{configPath}: \"ngram\".\"smoothing\" is {named.ToJsonString()}; expected \"{SmoothingName(NGramSmoothing.KneserNey)}\" or \"{SmoothingName(NGramSmoothing.WittenBell)}\".");
+        }
         MixtureExponents? exponents = null;
         if (entry["product"] is { } product)
         {
@@ -95,10 +103,20 @@ public sealed class LanguageModel
         string textPath = Path.Combine(folder, RunFiles.NGramText);
         if (!File.Exists(textPath))
             throw new RecurrentDataException($"{textPath}: file not found; config.json mixes in an n-gram model counted from it. Restore it, or remove \"ngram\" from config.json to use the network alone.");
-        var counts = new NGramModel(Vocabulary.Count, order);
+        var counts = new NGramModel(Vocabulary.Count, order, smoothing);
         counts.Add(Encode(TextFile.ReadUtf8(textPath), out _));
         return new NGramMixture(counts, weight, exponents);
     }
+
+    /// <summary>config.json's name of a smoothing.</summary>
+    public static string SmoothingName(NGramSmoothing smoothing) => smoothing == NGramSmoothing.KneserNey ? "kneser-ney" : "witten-bell";
+
+    private static NGramSmoothing? SmoothingFromName(string? name) => name switch
+    {
+        "kneser-ney" => NGramSmoothing.KneserNey,
+        "witten-bell" => NGramSmoothing.WittenBell,
+        _ => null,
+    };
 
     /// <summary>Copies tensors into the module's parameters by name, checking names and shapes.</summary>
     public static void LoadWeights(IModule module, SafeTensorsFile file, string path)
@@ -166,7 +184,7 @@ public sealed class LanguageModel
         if (countHeldOut && counted.Length == memoryText.Length)
         {
             counted = TextFile.Prefix(memoryText + heldOutText, MaxNGramCharacters);
-            counts = new NGramModel(Vocabulary.Count, order);     // counted as one text, as loading counts ngram.txt
+            counts = new NGramModel(Vocabulary.Count, order, counts.Smoothing);     // counted as one text, as loading counts ngram.txt
             counts.Add(Encode(counted, out _));
             NGram = new NGramMixture(counts, NGram!.Weight, NGram.Exponents);
         }
@@ -201,6 +219,7 @@ public sealed class LanguageModel
         config["ngram"] = new JsonObject
         {
             ["order"] = NGram!.Model.Order,
+            ["smoothing"] = SmoothingName(NGram.Model.Smoothing),
             ["weight"] = NGram.Weight,
             ["tokens"] = NGram.Model.Tokens,
             ["text"] = RunFiles.NGramText,
