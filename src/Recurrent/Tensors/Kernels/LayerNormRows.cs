@@ -36,12 +36,8 @@ public static class LayerNormRows
             float variance = TensorPrimitives.SumOfSquares(yr) / n;
             float inv = 1f / MathF.Sqrt(variance + epsilon);
             (mean[r], inverseStd[r]) = (mu, inv);
-            if (gain.IsEmpty) TensorPrimitives.Multiply(yr, inv, yr);
-            else
-            {
-                TensorPrimitives.Multiply(yr, inv, yr);
-                TensorPrimitives.Multiply(yr, gain, yr);
-            }
+            TensorPrimitives.Multiply(yr, inv, yr);
+            if (!gain.IsEmpty) TensorPrimitives.Multiply(yr, gain, yr);
             if (!bias.IsEmpty) TensorPrimitives.Add(yr, bias, yr);
         }
     }
