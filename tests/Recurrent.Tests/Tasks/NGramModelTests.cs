@@ -113,6 +113,15 @@ public sealed class NGramModelTests
         return Enumerable.Range(0, count).Select(_ => (int)(Math.Pow(rng.NextFloat(), 2) * v)).ToArray();
     }
 
+    /// <summary>p(c | history) of the model against the reference for every token after every prefix of a random probe.</summary>
+    private static void AgreesOnAProbe(NGramModel model, Func<int[], int, double> reference)
+    {
+        int[] probe = RandomTokens(300, model.VocabularySize, 8);
+        for (int i = 0; i < probe.Length; i++)
+            for (int c = 0; c < model.VocabularySize; c++)
+                Assert.Equal(reference(probe[..i], c), model.Probability(probe[..i], c), 12);
+    }
+
     [Theory]
     [InlineData(5, 1)]
     [InlineData(5, 3)]
@@ -124,10 +133,7 @@ public sealed class NGramModelTests
         var reference = new ReferenceWittenBell(v, order);
         model.Add(text);
         reference.Add(text);
-        int[] probe = RandomTokens(300, v, 8);
-        for (int i = 0; i < probe.Length; i++)
-            for (int c = 0; c < v; c++)
-                Assert.Equal(reference.Probability(probe[..i], c), model.Probability(probe[..i], c), 12);
+        AgreesOnAProbe(model, reference.Probability);
     }
 
     [Theory]
@@ -148,10 +154,7 @@ public sealed class NGramModelTests
             Assert.Equal(reference.Discount(n, 1), d2, 12);
             Assert.Equal(reference.Discount(n, 2), d3, 12);
         }
-        int[] probe = RandomTokens(300, v, 8);
-        for (int i = 0; i < probe.Length; i++)
-            for (int c = 0; c < v; c++)
-                Assert.Equal(reference.Probability(probe[..i], c), model.Probability(probe[..i], c), 12);
+        AgreesOnAProbe(model, reference.Probability);
     }
 
     [Fact]

@@ -231,13 +231,11 @@ public sealed class NGramModel
             longerCrossedZero = delta > 0 ? raw == 1 : raw == 0;
             bool rawCounts = UsesRawCounts(n);
             int used = rawCounts ? raw : continuation, usedDelta = rawCounts ? delta : continuationDelta;
-            _contexts.Update(contexts[n], delta, usedDelta, used - usedDelta, used);
-            if (usedDelta != 0)
-            {
-                int before = used - usedDelta;
-                if (before is >= 1 and <= 4) _countsOfCounts[5 * n + before]--;
-                if (used is >= 1 and <= 4) _countsOfCounts[5 * n + used]++;
-            }
+            _contexts.Update(contexts[n], delta, usedDelta, used);
+            if (usedDelta == 0) continue;
+            int before = used - usedDelta;
+            if (before is >= 1 and <= 4) _countsOfCounts[5 * n + before]--;
+            if (used is >= 1 and <= 4) _countsOfCounts[5 * n + used]++;
         }
         Tokens += delta;
     }
@@ -387,12 +385,13 @@ public sealed class NGramModel
             return i < 0 ? (0, 0) : (_first[i], _second[i]);
         }
 
-        /// <summary>T += <paramref name="delta"/>; A += <paramref name="usedDelta"/>, one pair's used count moving from <paramref name="before"/> to <paramref name="after"/>.</summary>
-        public void Update(ulong key, int delta, int usedDelta, int before, int after)
+        /// <summary>T += <paramref name="delta"/>; A += <paramref name="usedDelta"/>, one pair's used count having moved by it to <paramref name="after"/>.</summary>
+        public void Update(ulong key, int delta, int usedDelta, int after)
         {
             int i = FindOrAdd(key);
             _first[i] += delta + ((long)usedDelta << 32);
             if (usedDelta == 0) return;
+            int before = after - usedDelta;
             if (before >= 1) _second[i] -= 1L << (21 * (Math.Min(before, 3) - 1));
             if (after >= 1) _second[i] += 1L << (21 * (Math.Min(after, 3) - 1));
         }
