@@ -60,6 +60,19 @@ public static class OnnxExport
         string configPath = Path.Combine(modelFolder, RunFiles.Config);
         JsonObject config = RunFiles.ReadJsonObject(configPath);
         string task = config["task"] is JsonValue value && value.TryGetValue(out string? name) ? name : "";
+        try
+        {
+            return BuildTask(modelFolder, configPath, task, graph);
+        }
+        catch (NotSupportedException e)
+        {
+            // A model whose parts have no ONNX operator (the layer-normalised LSTM's cell).
+            throw new RecurrentDataException($"{configPath}: {e.Message}", e);
+        }
+    }
+
+    private static global::Onnx.ModelProto BuildTask(string modelFolder, string configPath, string task, ExportGraph? graph)
+    {
         return task switch
         {
             LanguageModelConfig.TaskName => graph is null or ExportGraph.Sequence or ExportGraph.Step

@@ -31,6 +31,8 @@ internal static class RecurrentStackExport
     public static StackOutputs Emit(OnnxGraph graph, RecurrentLayer rnn, string prefix, string x, string? sequenceLengths, string? h0, string? c0)
     {
         RecurrentOptions o = rnn.Options;
+        if (o.Cell == CellKind.LayerNormLstm)
+            throw new NotSupportedException("cell 'ln-lstm' (layer-normalised LSTM) cannot be exported to ONNX, whose LSTM operator has no normalisation inside the cell; models with cell lstm, gru or rnn export.");
         int d = o.Directions, h = o.HiddenSize;
         bool lstm = o.Cell == CellKind.Lstm;
         var finalH = new string[o.NumLayers];

@@ -28,7 +28,7 @@ internal static class CaptionTrainCommand
         var attentionSize = new Option<int?>("--attention-size") { Description = "Hidden size of Bahdanau's score (default 64)." };
         var maxLength = new Option<int?>("--max-len") { Description = "Most words per caption (default 30)." };
         var minFreq = new Option<int?>("--min-freq") { Description = "Minimum count for a word to enter the vocabulary (default 1)." };
-        var cell = new Option<string?>("--cell") { Description = "rnn, rnn-relu, lstm (default), gru or gru-original." };
+        var cell = new Option<string?>("--cell") { Description = "rnn, rnn-relu, lstm (default), ln-lstm (layer-normalised LSTM), gru or gru-original." };
         var layers = new Option<int?>("--layers") { Description = "Decoder layers (default 1)." };
         var hidden = new Option<int?>("--hidden") { Description = "Decoder hidden size (default 128)." };
         var embed = new Option<int?>("--embed") { Description = "Word vector size (default 64)." };

@@ -32,7 +32,7 @@ internal static class ClassifyTrainCommand
         var truncate = new Option<string?>("--truncate") { Description = "Which part of a long text is kept: head (default), tail or head+tail." };
         var pooling = new Option<string?>("--pooling") { Description = "last, mean, max (default) or attention." };
         var classWeights = new Option<string?>("--class-weights") { Description = "none (default) or balanced (weights inversely proportional to class frequency)." };
-        var cell = new Option<string?>("--cell") { Description = "rnn, rnn-relu, lstm (default), gru or gru-original." };
+        var cell = new Option<string?>("--cell") { Description = "rnn, rnn-relu, lstm (default), ln-lstm (layer-normalised LSTM), gru or gru-original." };
         var layers = new Option<int?>("--layers") { Description = $"Recurrent layers (default {DefaultLayers})." };
         var hidden = new Option<int?>("--hidden") { Description = $"Hidden size (default {DefaultHidden})." };
         var embed = new Option<int?>("--embed") { Description = $"Embedding size (default {DefaultEmbed})." };

@@ -46,7 +46,7 @@ internal static class LmTrainCommand
         var valid = new Option<string?>("--valid") { Description = "UTF-8 text to validate on (default: the tail of --data)." };
         var validFraction = new Option<double?>("--valid-fraction") { Description = "Fraction of --data held out for validation when --valid is not given (default 0.05)." };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "char (default) or word." };
-        var cell = new Option<string?>("--cell") { Description = $"rnn, rnn-relu, lstm, gru or gru-original (default {DefaultCell})." };
+        var cell = new Option<string?>("--cell") { Description = $"rnn, rnn-relu, lstm, ln-lstm (layer-normalised LSTM), gru or gru-original (default {DefaultCell})." };
         var layers = new Option<int?>("--layers") { Description = $"Recurrent layers (default {ModelDefaults.Short.Layers}; {ModelDefaults.Long.Layers} with --minutes ≥ {LongBudgetMinutes})." };
         var hidden = new Option<int?>("--hidden") { Description = $"Hidden size (default {DefaultHidden})." };
         var embed = new Option<int?>("--embed") { Description = $"Embedding size (default {DefaultEmbed})." };
@@ -207,7 +207,8 @@ internal static class LmTrainCommand
         "lstm" => CellKind.Lstm,
         "gru" => CellKind.Gru,
         "gru-original" => CellKind.GruOriginal,
-        _ => throw new ArgumentException($"--cell must be rnn, rnn-relu, lstm, gru or gru-original; got '{name}'."),
+        "ln-lstm" => CellKind.LayerNormLstm,
+        _ => throw new ArgumentException($"--cell must be rnn, rnn-relu, lstm, ln-lstm, gru or gru-original; got '{name}'."),
     };
 
     /// <summary>Where the validation tail starts: the last <paramref name="fraction"/> of the text, at a character boundary.</summary>

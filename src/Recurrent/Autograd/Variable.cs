@@ -55,6 +55,12 @@ public sealed class Parameter : Variable
 {
     /// <summary>Creates a parameter holding <paramref name="value"/>.</summary>
     public Parameter(Tensor value) : base(value, requiresGrad: true) { }
+
+    /// <summary>
+    /// Weight decay leaves this parameter alone (a normalisation's gain or shift, whose decay towards 0 would undo the
+    /// normalisation), as a PyTorch parameter group with <c>weight_decay=0</c>. Honoured by every optimizer.
+    /// </summary>
+    public bool ExemptFromWeightDecay { get; init; }
 }
 
 /// <summary>

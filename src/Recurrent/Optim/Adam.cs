@@ -51,7 +51,7 @@ public sealed class Adam : Optimizer
             int step = NextParameterStep(i);
             Span<float> theta = parameter.Value.Span;
             ReadOnlySpan<float> g = gradTensor.Span;
-            if (o.WeightDecay != 0)
+            if (o.WeightDecay != 0 && !parameter.ExemptFromWeightDecay)
             {
                 Span<float> decayed = ScratchA(theta.Length);
                 TensorPrimitives.MultiplyAdd(theta, o.WeightDecay, g, decayed);

@@ -50,7 +50,7 @@ public sealed class Sgd : Optimizer
             if (parameter.Grad is not Tensor gradTensor) continue;
             Span<float> theta = parameter.Value.Span;
             ReadOnlySpan<float> g = gradTensor.Span;
-            if (weightDecay != 0)
+            if (weightDecay != 0 && !parameter.ExemptFromWeightDecay)
             {
                 Span<float> decayed = ScratchA(theta.Length);
                 TensorPrimitives.MultiplyAdd(theta, weightDecay, g, decayed);

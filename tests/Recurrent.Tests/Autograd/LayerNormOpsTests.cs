@@ -106,6 +106,26 @@ public sealed class LayerNormOpsTests
     }
 
     [Fact]
+    public void RowKernels_AgreeWithForwardAndBackward()
+    {
+        const int n = 37;
+        float[] x = TestData.Uniform(n, 31, 3f), gain = TestData.Uniform(n, 32), dy = TestData.Uniform(n, 33);
+        float[] y = new float[n], mean = new float[1], inv = new float[1];
+        LayerNormRows.Forward(x, default, default, y, mean, inv, 1, n);
+        float[] row = (float[])x.Clone();
+        float r = LayerNormRows.NormalizeRow(row);
+        Assert.Equal(inv[0], r, 6);
+        TestData.AssertClose(y, row, 1e-6, 1e-6, "x̂:");
+        float[] dx = new float[n], work = new float[2 * n];
+        LayerNormRows.Backward(dy, x, gain, mean, inv, dx, default, default, work, 1, n);
+        float[] dxRow = new float[n];
+        LayerNormRows.BackwardRow(dy, gain, row, r, dxRow, work);
+        TestData.AssertClose(dx, dxRow, 1e-5, 1e-5, "dx:");
+        LayerNormRows.BackwardRow(dy, gain, row, r, row, work);   // in place over x̂
+        TestData.AssertClose(dx, row, 1e-5, 1e-5, "dx in place:");
+    }
+
+    [Fact]
     public void BadShapes_AreClearErrors()
     {
         Variable x = GradCheck.Leaf(12, 1f, 2, 5);

@@ -28,9 +28,9 @@ public sealed class InteropCliTests : IDisposable
         return dir;
     }
 
-    private string SaveLanguageModel(string name)
+    private string SaveLanguageModel(string name, CellKind cell = CellKind.Lstm)
     {
-        var lm = OnnxModels.LanguageModel(CellKind.Lstm, 2, seed: 6);
+        var lm = OnnxModels.LanguageModel(cell, 2, seed: 6);
         string dir = _folder.File(name);
         Directory.CreateDirectory(dir);
         RunFiles.WriteJsonAtomic(Path.Combine(dir, RunFiles.Config), lm.Config.ToJson());
@@ -67,6 +67,19 @@ public sealed class InteropCliTests : IDisposable
         Assert.Equal(["tokens", "lengths"], session.InputMetadata.Keys.ToArray());
         Assert.Equal(["logits", "probabilities"], session.OutputMetadata.Keys.ToArray());
         Assert.Equal("""["x","y","z"]""", session.ModelMetadata.CustomMetadataMap["labels"]);
+    }
+
+    [Fact]
+    public void ExportOnnx_LayerNormalisedLstm_Exits2NamingTheCell_AndWritesNothing()
+    {
+        string dir = SaveLanguageModel("ln", CellKind.LayerNormLstm), output = _folder.File("ln.onnx");
+
+        var (code, _, stderr) = CliRun.Invoke("export", "onnx", "--model", dir, "--out", output);
+
+        Assert.Equal(2, code);
+        Assert.Contains(Path.Combine(dir, "config.json") + ": cell 'ln-lstm' (layer-normalised LSTM) cannot be exported to ONNX", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.Equal(["ln"], _folder.Entries());
     }
 
     [Fact]

@@ -88,6 +88,27 @@ public sealed class LmCliTests : IDisposable
     }
 
     [Fact]
+    public void Train_LayerNormalisedLstm_SavesTheCellAndItsGains_AndSamplesAndEvaluates()
+    {
+        string path = Text("corpus.txt", string.Concat(Enumerable.Repeat(Tasks.LanguageModelTrainingTests.Corpus, 20)));
+        string dir = Path.Combine(_root, "ln");
+        var (code, _, error) = Run("lm", "train", "--data", path, "--out", dir, "--cell", "ln-lstm", "--steps", "20", "--eval-every", "10",
+            "--hidden", "16", "--embed", "8", "--batch", "4", "--bptt", "16", "--layers", "2");
+        Assert.True(code == 0, error);
+        Assert.Contains("\"cell\": \"ln-lstm\"", File.ReadAllText(Path.Combine(dir, "config.json")));
+        var names = Recurrent.Interop.SafeTensors.Read(Path.Combine(dir, "model.safetensors")).Names;
+        foreach (string name in new[] { "rnn.ln_weight_ih_l1", "rnn.ln_weight_hh_l0", "rnn.ln_weight_c_l1", "rnn.ln_bias_c_l0" })
+            Assert.Contains(name, names);
+        var (sampleCode, sample, sampleError) = Run("lm", "sample", "--model", dir, "--length", "40", "--seed", "3");
+        Assert.True(sampleCode == 0, sampleError);
+        Assert.False(string.IsNullOrWhiteSpace(sample));
+        var (evalCode, json, evalError) = Run("lm", "eval", "--model", dir, "--data", path, "--json");
+        Assert.True(evalCode == 0, evalError);
+        using var result = JsonDocument.Parse(json);
+        Assert.True(result.RootElement.GetProperty("bpc").GetDouble() is > 0 and < 8);
+    }
+
+    [Fact]
     public void Train_WithAValidFile_CountsOnlyTheTrainingTextInItsNGramModel()
     {
         // A --valid file is the user's held-out text, perhaps scored later: the n-gram model must not have read it.

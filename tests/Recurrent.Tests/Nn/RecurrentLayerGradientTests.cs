@@ -10,7 +10,9 @@ public sealed class RecurrentLayerGradientTests
     public static TheoryData<CellKind, int, bool, bool> Configurations()
     {
         var data = new TheoryData<CellKind, int, bool, bool>();
-        foreach (CellKind cell in Enum.GetValues<CellKind>())
+        // The layer-normalised LSTM divides by each row's standard deviation, which is small in these 3-unit layers, so
+        // float32 central differences are too coarse for it: LayerNormLstmTests checks it against a float64 reference.
+        foreach (CellKind cell in Enum.GetValues<CellKind>().Where(c => c != CellKind.LayerNormLstm))
             foreach (int layers in new[] { 1, 2 })
                 foreach (bool bidirectional in new[] { false, true })
                     foreach (bool mixed in new[] { false, true })
@@ -24,7 +26,7 @@ public sealed class RecurrentLayerGradientTests
         int ld = layers * (bidirectional ? 2 : 1);
         Variable x = GradCheck.Leaf(seed + 1, 1f, t, b, i);
         Variable h0 = GradCheck.Leaf(seed + 2, 0.5f, ld, b, h);
-        Variable? c0 = cell == CellKind.Lstm ? GradCheck.Leaf(seed + 3, 0.5f, ld, b, h) : null;
+        Variable? c0 = cell.HasCellState() ? GradCheck.Leaf(seed + 3, 0.5f, ld, b, h) : null;
         return (layer, x, new RecurrentState(h0, c0));
     }
 

@@ -44,7 +44,7 @@ public sealed class RecurrentTokenInputTests
         int[]? lengths = mixedLengths ? [9, 4, 1, 9, 0] : null;
         int ld = layers * (bidirectional ? 2 : 1);
         Variable h0 = GradCheck.Leaf(6, 0.5f, ld, b, h);
-        Variable? c0 = cell == CellKind.Lstm ? GradCheck.Leaf(7, 0.5f, ld, b, h) : null;
+        Variable? c0 = cell.HasCellState() ? GradCheck.Leaf(7, 0.5f, ld, b, h) : null;
         var state = new RecurrentState(h0, c0);
         var inputs = new List<Variable> { table, h0 };
         if (c0 is not null) inputs.Add(c0);

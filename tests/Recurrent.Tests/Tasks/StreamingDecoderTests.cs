@@ -2,6 +2,7 @@ using Recurrent.Autograd;
 using Recurrent.Nn;
 using Recurrent.Tasks.LanguageModel;
 using Recurrent.Tensors;
+using Recurrent.Tests.Nn;
 
 namespace Recurrent.Tests.Tasks;
 
@@ -15,9 +16,12 @@ public sealed class StreamingDecoderTests
     [InlineData(CellKind.GruOriginal, 1)]
     [InlineData(CellKind.Lstm, 3, 64)]
     [InlineData(CellKind.Lstm, 1, 256)]
+    [InlineData(CellKind.LayerNormLstm, 2)]
+    [InlineData(CellKind.LayerNormLstm, 1, 64)]
     public void StreamingDecoder_MatchesTheFusedForwardPass(CellKind cell, int layers, int hidden = 150)
     {
         var network = new LanguageModelNetwork(new LanguageModelShape(40, cell, 12, hidden, layers, 0f), new Rng(4));
+        LayerNormLstmTests.RandomizeNormalizations(network, 5);
         int[] tokens = [5, 9, 17, 39, 4, 4, 22, 30];
         using var tape = new Tape { Training = false };
         using var _ = tape.NoGrad();
@@ -100,9 +104,12 @@ public sealed class Bfloat16Tests
     [InlineData(WeightPrecision.Int8, Recurrent.Nn.CellKind.Gru)]
     [InlineData(WeightPrecision.Int8, Recurrent.Nn.CellKind.GruOriginal)]
     [InlineData(WeightPrecision.Int8, Recurrent.Nn.CellKind.RnnTanh)]
+    [InlineData(WeightPrecision.BFloat16, Recurrent.Nn.CellKind.LayerNormLstm)]
+    [InlineData(WeightPrecision.Int8, Recurrent.Nn.CellKind.LayerNormLstm)]
     public void StreamingDecoder_ReducedPrecision_StaysCloseToFloat32(WeightPrecision precision, Recurrent.Nn.CellKind cell)
     {
         var network = new LanguageModelNetwork(new LanguageModelShape(40, cell, 12, 64, 2, 0f), new Recurrent.Tensors.Rng(4));
+        LayerNormLstmTests.RandomizeNormalizations(network, 5);
         var full = new StreamingDecoder(network);
         var reduced = new StreamingDecoder(network, precision);
         float[] a = new float[40], b = new float[40];

@@ -7,6 +7,7 @@
 //   RNN:  h' = φ(a)                       LSTM: c' = f⊙c + i⊙g, h' = o⊙tanh(c')
 //   GRU:  n = tanh(a_n + r⊙hn), h' = (1−z)⊙n + z⊙h = n + z⊙(h − n)
 //   GRU (original): n = tanh(a_n + W_hn (r⊙h) + b_hn)
+//   LN-LSTM: a += γ_hh⊙LN(W_hh h) (the input side arrives normalised), c' = f⊙c + i⊙g, h' = o⊙tanh(γ_c⊙LN(c') + β_c)
 using System.Runtime.Intrinsics;
 using Recurrent.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
@@ -132,6 +133,125 @@ internal static class CellKernels
                 dG[j] = dC * vi * (1f - vg * vg);
                 dO[j] = dhr[j] * tc[j] * vo * (1f - vo);
             }
+        }
+    }
+
+    // ---------------- Layer-normalised LSTM ----------------
+
+    /// <summary>
+    /// <paramref name="gates"/> [n, 4H] hold the normalised input side with the biases, <paramref name="hHat"/> [n, 4H]
+    /// the raw recurrent products W_hh·h: each is normalised in place (x̂ kept for backward, its r in
+    /// <paramref name="hRstd"/>), scaled by γ_hh and added to the gates; then the LSTM update with the new cell
+    /// normalised into <paramref name="cHat"/> (r in <paramref name="cRstd"/>). Inactive rows keep their state; their
+    /// saved x̂ and r are zero, so backward's sums over rows pass over them.
+    /// </summary>
+    public static void LayerNormLstmForward(Span<float> gates, Span<float> hHat, Span<float> hRstd, ReadOnlySpan<float> gainHh,
+        ReadOnlySpan<float> cPrev, ReadOnlySpan<float> hPrev, Span<float> cNext, Span<float> hNext, Span<float> cHat, Span<float> cRstd,
+        ReadOnlySpan<float> gainC, ReadOnlySpan<float> biasC, ReadOnlySpan<bool> active, int h)
+    {
+        int g = 4 * h;
+        for (int b = 0; b < active.Length; b++)
+        {
+            int o = b * h;
+            Span<float> cn = cNext.Slice(o, h), hn = hNext.Slice(o, h), hh = hHat.Slice(b * g, g), ch = cHat.Slice(o, h);
+            if (!active[b])
+            {
+                cPrev.Slice(o, h).CopyTo(cn);
+                hPrev.Slice(o, h).CopyTo(hn);
+                hh.Clear();
+                ch.Clear();
+                (hRstd[b], cRstd[b]) = (0f, 0f);
+                continue;
+            }
+            Span<float> g4 = gates.Slice(b * g, g);
+            hRstd[b] = LayerNormRows.NormalizeRow(hh);
+            TensorPrimitives.MultiplyAdd(hh, gainHh, g4, g4);
+            FastActivations.Sigmoid(g4[..(2 * h)], g4[..(2 * h)]);           // i, f
+            FastActivations.Tanh(g4.Slice(2 * h, h), g4.Slice(2 * h, h));     // g
+            FastActivations.Sigmoid(g4.Slice(3 * h, h), g4.Slice(3 * h, h));  // o
+            TensorPrimitives.Multiply(g4.Slice(h, h), cPrev.Slice(o, h), cn);  // f⊙c
+            TensorPrimitives.MultiplyAdd(g4[..h], g4.Slice(2 * h, h), cn, cn); // + i⊙g
+            cn.CopyTo(ch);
+            cRstd[b] = LayerNormRows.NormalizeRow(ch);
+            TensorPrimitives.MultiplyAdd(ch, gainC, biasC, hn);
+            FastActivations.Tanh(hn, hn);
+            TensorPrimitives.Multiply(g4.Slice(3 * h, h), hn, hn);             // o⊙tanh(γ_c⊙ĉ + β_c)
+        }
+    }
+
+    /// <summary>
+    /// Backward of <see cref="LayerNormLstmForward"/> for n rows: the gate activations in <paramref name="act"/> become the
+    /// gates' gradients (what reaches the input side and the biases); <paramref name="dHh"/> [n, 4H] receives the gradient
+    /// of the raw recurrent products (for dW_hh and dh_{t−1}, which is cleared here for the GEMM to add into);
+    /// <paramref name="dCc"/> [n, H] the gradient of γ_c⊙ĉ + β_c (for the cell gains). <paramref name="work"/> holds 2H per row.
+    /// </summary>
+    public static void LayerNormLstmBackward(Span<float> act, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> cHat, ReadOnlySpan<float> cRstd,
+        ReadOnlySpan<float> gainC, ReadOnlySpan<float> biasC, ReadOnlySpan<float> hHat, ReadOnlySpan<float> hRstd, ReadOnlySpan<float> gainHh,
+        ReadOnlySpan<float> dh, ReadOnlySpan<float> dc, Span<float> dCc, Span<float> dHh, Span<float> dCPrev, Span<float> dHPrev,
+        Span<float> work, ReadOnlySpan<bool> active, int h)
+    {
+        int g = 4 * h;
+        for (int b = 0; b < active.Length; b++)
+        {
+            int o = b * h;
+            Span<float> dg4 = act.Slice(b * g, g), dhh = dHh.Slice(b * g, g), dcc = dCc.Slice(o, h);
+            if (!active[b])
+            {
+                dg4.Clear();
+                dhh.Clear();
+                dcc.Clear();
+                dh.Slice(o, h).CopyTo(dHPrev.Slice(o, h));
+                dc.Slice(o, h).CopyTo(dCPrev.Slice(o, h));
+                continue;
+            }
+            dHPrev.Slice(o, h).Clear();
+            ReadOnlySpan<float> ch = cHat.Slice(o, h), dhr = dh.Slice(o, h), og = dg4.Slice(3 * h, h);
+            Span<float> tc = work.Slice(2 * o, h), dC = work.Slice(2 * o + h, h);
+            TensorPrimitives.MultiplyAdd(ch, gainC, biasC, tc);
+            FastActivations.Tanh(tc, tc);
+            // d(γ_c⊙ĉ + β_c) = dh ⊙ o ⊙ (1 − tanh²)
+            TensorPrimitives.Multiply(tc, tc, dcc);
+            TensorPrimitives.Subtract(1f, dcc, dcc);
+            TensorPrimitives.Multiply(dcc, og, dcc);
+            TensorPrimitives.Multiply(dcc, dhr, dcc);
+            // through the cell normalisation (dC as scratch for g = dcc⊙γ_c), plus what flows in from step t+1
+            LayerNormRows.BackwardRow(dcc, gainC, ch, cRstd[b], dC, dhh);
+            TensorPrimitives.Add(dC, dc.Slice(o, h), dC);
+            LstmGateGradients(dg4, cPrev.Slice(o, h), tc, dhr, dC, dCPrev.Slice(o, h), h);
+            // the recurrent normalisation: gates += γ_hh⊙x̂, x̂ = LN(W_hh h)
+            LayerNormRows.BackwardRow(dg4, gainHh, hHat.Slice(b * g, g), hRstd[b], dhh, dhh);
+        }
+    }
+
+    /// <summary>One row: from the total cell gradient dC and the activations in <paramref name="a4"/> (overwritten by the gate gradients), dc_{t−1} = dC⊙f.</summary>
+    private static void LstmGateGradients(Span<float> a4, ReadOnlySpan<float> cp, ReadOnlySpan<float> tc, ReadOnlySpan<float> dhr,
+        ReadOnlySpan<float> dC, Span<float> dcp, int h)
+    {
+        Span<float> i = a4[..h], f = a4.Slice(h, h), g = a4.Slice(2 * h, h), og = a4.Slice(3 * h, h);
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var one = Vector256<float>.One;
+            for (; j + W <= h; j += W)
+            {
+                var vi = Vector256.Create(i.Slice(j, W)); var vf = Vector256.Create(f.Slice(j, W));
+                var vg = Vector256.Create(g.Slice(j, W)); var vo = Vector256.Create(og.Slice(j, W));
+                var vt = Vector256.Create(tc.Slice(j, W)); var vC = Vector256.Create(dC.Slice(j, W));
+                (vC * vf).CopyTo(dcp.Slice(j, W));
+                (vC * vg * vi * (one - vi)).CopyTo(i.Slice(j, W));
+                (vC * Vector256.Create(cp.Slice(j, W)) * vf * (one - vf)).CopyTo(f.Slice(j, W));
+                (vC * vi * (one - vg * vg)).CopyTo(g.Slice(j, W));
+                (Vector256.Create(dhr.Slice(j, W)) * vt * vo * (one - vo)).CopyTo(og.Slice(j, W));
+            }
+        }
+        for (; j < h; j++)
+        {
+            float vi = i[j], vf = f[j], vg = g[j], vo = og[j];
+            dcp[j] = dC[j] * vf;
+            i[j] = dC[j] * vg * vi * (1f - vi);
+            f[j] = dC[j] * cp[j] * vf * (1f - vf);
+            g[j] = dC[j] * vi * (1f - vg * vg);
+            og[j] = dhr[j] * tc[j] * vo * (1f - vo);
         }
     }
 

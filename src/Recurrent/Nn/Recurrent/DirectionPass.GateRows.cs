@@ -93,6 +93,16 @@ internal sealed partial class DirectionPass
                 case CellKind.Gru:
                     CellKernels.GruForward(gates, scratch.Slice(b0 * g, n * g), hPrev, hNext, p._aux!.Span.Slice(t * bh + b0 * h, n * h), active, h);
                     break;
+                case CellKind.LayerNormLstm:
+                {
+                    Span<float> c = p._cBuf!.Span;
+                    LayerNormGains ln = p._ln!;
+                    int row = t * p._b + b0;
+                    CellKernels.LayerNormLstmForward(gates, p._hHat!.Span.Slice(row * g, n * g), p._hRstd!.Span.Slice(row, n), ln.GainHh.Value.Span,
+                        c.Slice(p.PrevRow(t) * bh + b0 * h, n * h), hPrev, c.Slice(p.NextRow(t) * bh + b0 * h, n * h), hNext,
+                        p._cHat!.Span.Slice(row * h, n * h), p._cRstd!.Span.Slice(row, n), ln.GainC.Value.Span, ln.BiasC.Value.Span, active, h);
+                    break;
+                }
                 default:
                     if (_phase == GatePhase.ResetGate)
                     {
@@ -147,6 +157,18 @@ internal sealed partial class DirectionPass
                     Span<float> tanhC = scratch.Slice(b0 * h, n * h);
                     FastActivations.Tanh(p._cBuf!.Span.Slice(p.NextRow(t) * bh + b0 * h, n * h), tanhC);
                     CellKernels.LstmBackward(gates, p._cBuf.Span.Slice(p.PrevRow(t) * bh + b0 * h, n * h), tanhC, dh, dc, gates, dcPrev, dhPrev, active, h);
+                    break;
+                }
+                case CellKind.LayerNormLstm:
+                {
+                    // The gradient of γ_c⊙ĉ + β_c goes over c_t, which no later backward step reads.
+                    Span<float> c = p._cBuf!.Span;
+                    LayerNormGains ln = p._ln!;
+                    int row = t * p._b + b0;
+                    CellKernels.LayerNormLstmBackward(gates, c.Slice(p.PrevRow(t) * bh + b0 * h, n * h), p._cHat!.Span.Slice(row * h, n * h),
+                        p._cRstd!.Span.Slice(row, n), ln.GainC.Value.Span, ln.BiasC.Value.Span, p._hHat!.Span.Slice(row * g, n * g),
+                        p._hRstd!.Span.Slice(row, n), ln.GainHh.Value.Span, dh, dc, c.Slice(p.NextRow(t) * bh + b0 * h, n * h),
+                        _dHh!.Span.Slice(row * g, n * g), dcPrev, dhPrev, scratch.Slice(2 * b0 * h, 2 * n * h), active, h);
                     break;
                 }
                 case CellKind.Gru:

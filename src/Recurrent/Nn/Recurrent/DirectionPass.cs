@@ -12,13 +12,16 @@
 // and the output is this direction's alone, hBuf is the output's own storage (given by the caller) instead
 // of a copy. "h before step t" is row t+1 (reverse: rows 1..T, one block) or row t−1 (forward: rows
 // 0..T−2, with the initial state apart in row T).
+// The layer-normalised LSTM normalises the input projection of every row before the loop (keeping x̂ and r),
+// computes W_hh·h into its own buffer each step (normalised there in place by the cell kernel, as the GRU keeps
+// W_hh·h apart), and in backward keeps the gradients of those raw products [T·B, 4H] for dW_hh, as the GRU does.
 using Recurrent.Autograd;
 using Recurrent.Tensors;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Recurrent.Nn;
 
-internal sealed partial class DirectionPass : IDisposable
+internal sealed unsafe partial class DirectionPass : IDisposable
 {
     private readonly CellKind _cell;
     private readonly int _t, _b, _i, _h, _g;
@@ -30,7 +33,11 @@ internal sealed partial class DirectionPass : IDisposable
     private readonly Tensor? _hOwned;         // hBuf when this pass owns it
     private Tensor? _cBuf;                    // [T+1, B, H] LSTM; released when the backward loop is done
     private readonly Tensor? _aux;            // [T, B, H] GRU hn, original GRU r⊙h
-    private Tensor? _dHhT;                    // [T·B, G] GRU: gradients of the recurrent pre-activations, between the backward loop and the weight gradients
+    private Tensor? _dHhT;                    // [T·B, G] GRU, LN-LSTM: gradients of the recurrent pre-activations, between the backward loop and the weight gradients
+    private readonly LayerNormGains? _ln;     // LN-LSTM: gains and the cell's shift
+    private Tensor? _xHat, _xRstd;            // LN-LSTM: normalised input projections [rows, G] and their r [rows] (rows: T·B, or V from tokens)
+    private Tensor? _hHat, _hRstd;            // LN-LSTM: normalised recurrent products [T, B, G] and their r [T·B]
+    private Tensor? _cHat, _cRstd;            // LN-LSTM: normalised cells [T, B, H] and their r [T·B]
 
     /// <summary>
     /// A pass of <paramref name="cell"/> over T steps of B rows (input size I, hidden size H). When every step is
@@ -39,9 +46,12 @@ internal sealed partial class DirectionPass : IDisposable
     /// initial state), so the output needs no copy. Null: the pass keeps its own and copies into the output.
     /// </summary>
     public DirectionPass(CellKind cell, int t, int b, int i, int h, bool reverse, bool[] active,
-        Variable wIh, Variable wHh, Variable bIh, Variable bHh, float[]? outputStorage = null)
+        Variable wIh, Variable wHh, Variable bIh, Variable bHh, float[]? outputStorage = null, LayerNormGains? norms = null)
     {
         (_cell, _t, _b, _i, _h, _reverse, _active) = (cell, t, b, i, h, reverse, active);
+        if ((cell == CellKind.LayerNormLstm) != (norms is not null))
+            throw new ArgumentException("DirectionPass: the layer-normalised LSTM, and it alone, needs its normalisation gains.", nameof(norms));
+        _ln = norms;
         _g = wIh.Value.Dim(0);
         (_wIh, _wHh, _bIh, _bHh) = (wIh, wHh, bIh, bHh);
         _act = Tensor.Rent([t, b, _g], clear: false);
@@ -56,7 +66,12 @@ internal sealed partial class DirectionPass : IDisposable
             _hOwned = Tensor.Rent([t + 1, b, h], clear: false);
             _hStorage = _hOwned.Storage;
         }
-        if (cell == CellKind.Lstm) _cBuf = Tensor.Rent([t + 1, b, h], clear: false);
+        if (cell.HasCellState()) _cBuf = Tensor.Rent([t + 1, b, h], clear: false);
+        if (norms is not null)
+        {
+            (_hHat, _hRstd) = (Tensor.Rent([t, b, _g], clear: false), Tensor.Rent([t * b], clear: false));
+            (_cHat, _cRstd) = (Tensor.Rent([t, b, h], clear: false), Tensor.Rent([t * b], clear: false));
+        }
         if (cell is CellKind.Gru or CellKind.GruOriginal) _aux = Tensor.Rent([t, b, h], clear: false);
         _rows = new GateRows(this);
     }
@@ -71,7 +86,10 @@ internal sealed partial class DirectionPass : IDisposable
 
     /// <summary>The hidden states [T+1, B, H]: row t after step t, row T the initial state.</summary>
     private Span<float> HBuf => _hStorage.AsSpan(0, (_t + 1) * _b * _h);
-    private bool AddsHiddenBiasUpFront => _cell is CellKind.RnnTanh or CellKind.RnnRelu or CellKind.Lstm;
+    private bool AddsHiddenBiasUpFront => _cell is CellKind.RnnTanh or CellKind.RnnRelu or CellKind.Lstm or CellKind.LayerNormLstm;
+
+    /// <summary>The recurrent products W_hh·h go to a buffer of their own rather than into the gates (GRU, LN-LSTM).</summary>
+    private bool RecurrentApart => _cell is CellKind.Gru or CellKind.LayerNormLstm;
 
     /// <summary>
     /// Runs the sequence. x [T, B, I]; h0, c0 [B, H]; writes this direction's output into
@@ -89,6 +107,11 @@ internal sealed partial class DirectionPass : IDisposable
     {
         int rows = _t * _b;
         Span<float> act = _act.Span;
+        if (_ln is not null)
+        {
+            ProjectNormalized(x, rows, act);
+            return;
+        }
         // The GEMM starts each row from the bias.
         using var bias = UpFrontBias();
         Gemm.MultiplyAddRowBias(Transpose.No, Transpose.Yes, rows, _g, _i, 1f, x, _i, _wIh.Value.Span, _i, bias.Span, act, _g);
@@ -110,10 +133,66 @@ internal sealed partial class DirectionPass : IDisposable
     /// </summary>
     public void ProjectTokens(ReadOnlySpan<float> embedding, int vocabulary, int[] tokens)
     {
-        using var bias = UpFrontBias();
         using var table = Tensor.Rent([vocabulary, _g], clear: false);
-        Gemm.MultiplyAddRowBias(Transpose.No, Transpose.Yes, vocabulary, _g, _i, 1f, embedding, _i, _wIh.Value.Span, _i, bias.Span, table.Span, _g);
+        if (_ln is not null) ProjectNormalized(embedding, vocabulary, table.Span); // LN is row-wise: normalise the table's rows
+        else
+        {
+            using var bias = UpFrontBias();
+            Gemm.MultiplyAddRowBias(Transpose.No, Transpose.Yes, vocabulary, _g, _i, 1f, embedding, _i, _wIh.Value.Span, _i, bias.Span, table.Span, _g);
+        }
         TokenRows.Gather(table.Span, tokens, _act.Span, _g);
+    }
+
+    /// <summary>LN-LSTM: <paramref name="pre"/>[r] = γ_ih ⊙ LN(W_ih·x_r) + b_ih + b_hh for <paramref name="rows"/> rows; x̂ and r are kept.</summary>
+    private void ProjectNormalized(ReadOnlySpan<float> x, int rows, Span<float> pre)
+    {
+        (_xHat, _xRstd) = (Tensor.Rent([rows, _g], clear: false), Tensor.Rent([rows], clear: false));
+        Gemm.Multiply(Transpose.No, Transpose.Yes, rows, _g, _i, 1f, x, _i, _wIh.Value.Span, _i, 0f, _xHat.Span, _g);
+        using var bias = UpFrontBias();
+        fixed (float* dst = pre)
+            new InputNormalization(this, bias, dst, null).Run(rows);
+    }
+
+    /// <summary>
+    /// The row loops of the LN-LSTM's input side on every core, in fixed chunks of rows (each row is independent, so
+    /// the bits do not depend on the thread count). Forward: x̂ and r from the raw projection, and the gates' start
+    /// γ_ih⊙x̂ + b. Backward: x̂ becomes the gradient of the raw projection, from the gates' gradients.
+    /// </summary>
+    private sealed unsafe class InputNormalization(DirectionPass p, Tensor? bias, float* pre, float* dOut) : IParallelJob
+    {
+        private const int ChunkRows = 32;
+        private int _rows;
+
+        public void Run(int rows)
+        {
+            _rows = rows;
+            Parallelism.For(this, (rows + ChunkRows - 1) / ChunkRows);
+        }
+
+        public void Execute(int chunk)
+        {
+            int g = p._g, r0 = chunk * ChunkRows, r1 = Math.Min(_rows, r0 + ChunkRows);
+            Span<float> xHat = p._xHat!.Span, rstd = p._xRstd!.Span;
+            ReadOnlySpan<float> gain = p._ln!.GainIh.Value.Span;
+            float[]? work = bias is null ? System.Buffers.ArrayPool<float>.Shared.Rent(g) : null;
+            try
+            {
+                for (int r = r0; r < r1; r++)
+                {
+                    Span<float> row = xHat.Slice(r * g, g);
+                    if (bias is not null)
+                    {
+                        rstd[r] = LayerNormRows.NormalizeRow(row);
+                        TensorPrimitives.MultiplyAdd(row, gain, bias.Span, new Span<float>(pre + (long)r * g, g));
+                    }
+                    else LayerNormRows.BackwardRow(new ReadOnlySpan<float>(dOut + (long)r * g, g), gain, row, rstd[r], row, work!);
+                }
+            }
+            finally
+            {
+                if (work is not null) System.Buffers.ArrayPool<float>.Shared.Return(work);
+            }
+        }
     }
 
     /// <summary>The time loop of <see cref="Forward"/>, after <see cref="Project"/>.</summary>
@@ -161,6 +240,10 @@ internal sealed partial class DirectionPass : IDisposable
             case CellKind.Gru:
                 for (int b = 0; b < _b; b++) bHh.CopyTo(scratch.Slice(b * _g, _g));
                 Gemm.Multiply(Transpose.No, _b, 1f, hPrev, _h, packed, 1f, scratch[..bg], _g);
+                _rows.Run(GatePhase.Forward, t);
+                break;
+            case CellKind.LayerNormLstm:
+                Gemm.Multiply(Transpose.No, _b, 1f, hPrev, _h, packed, 0f, _hHat!.Span.Slice(t * bg, bg), _g);
                 _rows.Run(GatePhase.Forward, t);
                 break;
             default:
@@ -213,6 +296,8 @@ internal sealed partial class DirectionPass : IDisposable
                 for (int r = 0; r < n; r++) bHh.CopyTo(hh.Slice(r * _g, _g));
                 Gemm.Multiply(Transpose.No, n, 1f, hPrev, _h, packed, 1f, hh, _g);
             }
+            else if (_cell == CellKind.LayerNormLstm)
+                Gemm.Multiply(Transpose.No, n, 1f, hPrev, _h, packed, 0f, _hHat!.Span.Slice(t * bg + b0 * _g, n * _g), _g);
             else Gemm.Multiply(Transpose.No, n, 1f, hPrev, _h, packed, 1f, gates, _g);
             _rows.ForwardRows(t, b0, n);
         }
@@ -228,10 +313,10 @@ internal sealed partial class DirectionPass : IDisposable
         {
             int t = _reverse ? s : _t - 1 - s;
             _rows.BackwardRows(t, b0, n);
-            ReadOnlySpan<float> dGates = (_cell == CellKind.Gru ? dHhT!.Span : _act.Span).Slice(t * bg + b0 * _g, n * _g);
+            ReadOnlySpan<float> dGates = (RecurrentApart ? dHhT!.Span : _act.Span).Slice(t * bg + b0 * _g, n * _g);
             Gemm.Multiply(Transpose.No, n, 1f, dGates, _g, packed, 1f, dhPrev, _h);
             dhPrev.CopyTo(dh);
-            if (_cell == CellKind.Lstm) dcPrev.CopyTo(dc);
+            if (_cBuf is not null) dcPrev.CopyTo(dc);
         }
     }
 
@@ -253,9 +338,9 @@ internal sealed partial class DirectionPass : IDisposable
     {
         int bh = _b * _h;
         _dHhT?.Dispose();
-        _dHhT = _cell is CellKind.Gru ? Tensor.Rent([_t * _b, _g], clear: false) : null;
+        _dHhT = RecurrentApart ? Tensor.Rent([_t * _b, _g], clear: false) : null;
         using var carry = Tensor.Rent([4 * bh]);   // dh, dh_{t−1}, dc, dc_{t−1}
-        using var scratch = Tensor.Rent([Math.Max(bh, 1)], clear: false);
+        using var scratch = Tensor.Rent([Math.Max(_ln is null ? bh : 2 * bh, 1)], clear: false);
         Span<float> dh = carry.Span[..bh], dc = carry.Span.Slice(2 * bh, bh);
         if (!dhN.IsEmpty) dhN.CopyTo(dh);
         if (!dcN.IsEmpty) dcN.CopyTo(dc);
@@ -273,6 +358,7 @@ internal sealed partial class DirectionPass : IDisposable
         _rows.End();
         dh.CopyTo(dh0);
         if (!dc0.IsEmpty) dc.CopyTo(dc0);
+        if (_ln is not null) NormalizationGainGradients();
         // The cell states are read by the loop alone: give them back before the weight-gradient GEMMs, so the
         // caller's dX buffer, rented next, can reuse them.
         _cBuf?.Dispose();
@@ -294,6 +380,7 @@ internal sealed partial class DirectionPass : IDisposable
                 Gemm.Multiply(Transpose.No, _b, 1f, dGates, _g, packed, 1f, dhPrev, _h);
                 break;
             case CellKind.Gru:
+            case CellKind.LayerNormLstm:
                 _rows.Run(GatePhase.Backward, t);
                 Gemm.Multiply(Transpose.No, _b, 1f, dHhT!.Span.Slice(t * bg, bg), _g, packed, 1f, dhPrev, _h);
                 break;
@@ -309,7 +396,24 @@ internal sealed partial class DirectionPass : IDisposable
             }
         }
         dhPrev.CopyTo(dh);
-        if (_cell == CellKind.Lstm) dcPrev.CopyTo(dc);
+        if (_cBuf is not null) dcPrev.CopyTo(dc);
+    }
+
+    /// <summary>
+    /// LN-LSTM, after the backward loop: dγ_hh += Σ_rows dGates ⊙ x̂_hh, and from the gradients of γ_c⊙ĉ + β_c, which
+    /// the loop left in the cell rows 0..T−1 (each spent once its step was done), dγ_c += Σ dCc ⊙ ĉ and dβ_c += Σ dCc.
+    /// Sums run over rows in a fixed order, so they do not depend on the number of threads.
+    /// </summary>
+    private void NormalizationGainGradients()
+    {
+        int rows = _t * _b;
+        LayerNormGains ln = _ln!;
+        ColumnSums.AddProductsTo(_act.Span, _hHat!.Span, rows, _g, ln.GainHh.EnsureGrad().Span);
+        ReadOnlySpan<float> dCc = _cBuf!.Span[..(rows * _h)];
+        ColumnSums.AddProductsTo(dCc, _cHat!.Span, rows, _h, ln.GainC.EnsureGrad().Span);
+        ColumnSums.AddTo(dCc, rows, _h, _h, ln.BiasC.EnsureGrad().Span);
+        foreach (Tensor? spent in new[] { _hHat, _hRstd, _cHat, _cRstd }) spent?.Dispose();
+        (_hHat, _hRstd, _cHat, _cRstd) = (null, null, null, null);
     }
 
     /// <summary>After <see cref="BackwardLoop"/>: the large GEMMs over all T·B rows; accumulates into dX [T, B, I] and the parameters' gradients.</summary>
@@ -336,6 +440,16 @@ internal sealed partial class DirectionPass : IDisposable
         {
             using var dTable = Tensor.Rent([vocabulary, _g]);
             TokenRows.ScatterAdd(_act.Span, tokens, dTable.Span, _g);
+            if (_ln is not null)
+            {
+                // The table's rows were normalised (LN is row-wise), so the sums per token go back through that.
+                using var biasSum = Tensor.Rent([_g]);
+                ColumnSums.AddTo(dTable.Span, vocabulary, _g, _g, biasSum.Span);
+                NormalizedInputGradients(dTable.Span, vocabulary, biasSum.Span);
+                InputSideGradients(embedding, _xHat!.Span, vocabulary, dEmbedding, default);
+                RecurrentSideGradients(_act.Span, _dHhT!.Span, biasSum.Span);
+                return;
+            }
             WeightGradientGemms(embedding, dTable.Span, vocabulary, dEmbedding);
         }
         finally
@@ -351,6 +465,14 @@ internal sealed partial class DirectionPass : IDisposable
     private void WeightGradientGemms(ReadOnlySpan<float> x, ReadOnlySpan<float> dPreInput, int rows, Span<float> dX)
     {
         using var biasSum = Tensor.Rent([_g]);
+        if (_ln is not null)
+        {
+            ColumnSums.AddTo(dPreInput, rows, _g, _g, biasSum.Span);
+            NormalizedInputGradients(dPreInput, rows, biasSum.Span);
+            InputSideGradients(x, _xHat!.Span, rows, dX, default);
+            RecurrentSideGradients(dPreInput, _dHhT!.Span, biasSum.Span);
+            return;
+        }
         InputSideGradients(x, dPreInput, rows, dX, biasSum.Span);
         RecurrentSideGradients(_act.Span, _dHhT is null ? _act.Span : _dHhT.Span, biasSum.Span);
     }
@@ -359,14 +481,36 @@ internal sealed partial class DirectionPass : IDisposable
     {
         _dHhT?.Dispose();
         _dHhT = null;
+        _xHat?.Dispose();
+        _xRstd?.Dispose();
+        (_xHat, _xRstd) = (null, null);
     }
 
-    /// <summary>Pre = X·W_ihᵀ + b_ih over <paramref name="rows"/> rows → dW_ih += dPreᵀ·X, db_ih += Σ_rows dPre (also left in <paramref name="biasSum"/>), dX += dPre·W_ih.</summary>
+    /// <summary>
+    /// LN-LSTM: from the gradients of the normalised input side, dOut [rows, G] (γ_ih ⊙ x̂ + b), dγ_ih += Σ dOut ⊙ x̂ and
+    /// db_ih += <paramref name="biasSum"/> (Σ dOut); then x̂ is overwritten, row by row, by the gradient of the raw
+    /// projection W_ih·x, which the input-side GEMMs read next.
+    /// </summary>
+    private void NormalizedInputGradients(ReadOnlySpan<float> dOut, int rows, ReadOnlySpan<float> biasSum)
+    {
+        ColumnSums.AddProductsTo(dOut, _xHat!.Span, rows, _g, _ln!.GainIh.EnsureGrad().Span);
+        TensorPrimitives.Add(_bIh.EnsureGrad().Span, biasSum, _bIh.Grad!.Span);
+        fixed (float* d = dOut)
+            new InputNormalization(this, null, null, d).Run(rows);
+    }
+
+    /// <summary>
+    /// Pre = X·W_ihᵀ + b_ih over <paramref name="rows"/> rows → dW_ih += dPreᵀ·X, db_ih += Σ_rows dPre (also left in
+    /// <paramref name="biasSum"/>; empty: b_ih is not in Pre, as for the LN-LSTM's raw projection), dX += dPre·W_ih.
+    /// </summary>
     private void InputSideGradients(ReadOnlySpan<float> x, ReadOnlySpan<float> dPre, int rows, Span<float> dX, Span<float> biasSum)
     {
         Gemm.Multiply(Transpose.Yes, Transpose.No, _g, _i, rows, 1f, dPre, _g, x, _i, 1f, _wIh.EnsureGrad().Span, _i);
-        ColumnSums.AddTo(dPre, rows, _g, _g, biasSum);
-        TensorPrimitives.Add(_bIh.EnsureGrad().Span, biasSum, _bIh.Grad!.Span);
+        if (!biasSum.IsEmpty)
+        {
+            ColumnSums.AddTo(dPre, rows, _g, _g, biasSum);
+            TensorPrimitives.Add(_bIh.EnsureGrad().Span, biasSum, _bIh.Grad!.Span);
+        }
         if (!dX.IsEmpty)
             Gemm.Multiply(Transpose.No, Transpose.No, rows, _i, _g, 1f, dPre, _g, _wIh.Value.Span, _i, 1f, dX, _i);
     }
@@ -386,7 +530,7 @@ internal sealed partial class DirectionPass : IDisposable
         else
         {
             RecurrentWeightGradient(dHh, _g, dWhh);
-            // RNN and LSTM add b_hh where they add b_ih, so its gradient is the same sum: one pass, not two.
+            // RNN and LSTM (either form) add b_hh where they add b_ih, so its gradient is the same sum: one pass, not two.
             if (_cell == CellKind.Gru) ColumnSums.AddTo(dHh, rows, _g, _g, dBhh);
             else TensorPrimitives.Add(dBhh, biasSum, dBhh);
         }
@@ -418,5 +562,6 @@ internal sealed partial class DirectionPass : IDisposable
         _cBuf?.Dispose();
         _aux?.Dispose();
         _dHhT?.Dispose();
+        foreach (Tensor? t in new[] { _xHat, _xRstd, _hHat, _hRstd, _cHat, _cRstd }) t?.Dispose();
     }
 }

@@ -11,10 +11,14 @@ namespace Recurrent.Nn;
 /// Per layer k and direction: <c>weight_ih_l{k}</c> [G·H, I_k], <c>weight_hh_l{k}</c> [G·H, H],
 /// <c>bias_ih_l{k}</c>, <c>bias_hh_l{k}</c> [G·H], suffix <c>_reverse</c> for the backward direction;
 /// I_0 = input size, I_k = D·H above. Initialisation U(−1/√H, 1/√H) for every tensor, as PyTorch.
+/// The layer-normalised LSTM adds <c>ln_weight_ih_l{k}</c> and <c>ln_weight_hh_l{k}</c> [4H] (the gains of the two
+/// gate normalisations; their shifts are b_ih and b_hh), <c>ln_weight_c_l{k}</c> and <c>ln_bias_c_l{k}</c> [H] (gain and
+/// shift of the cell normalisation), initialised to 1 (gains) and 0 (shift) and exempt from weight decay.
 /// </remarks>
 public sealed class RecurrentLayer : IModule
 {
     private readonly Parameter[] _weightIh, _weightHh, _biasIh, _biasHh; // index: layer·D + direction
+    private readonly LayerNormGains[] _norms = [];                      // layer-normalised LSTM only, same index
 
     /// <summary>Creates the stack with PyTorch's initialisation drawn from <paramref name="rng"/>.</summary>
     public RecurrentLayer(RecurrentOptions options, Rng rng)
@@ -24,6 +28,8 @@ public sealed class RecurrentLayer : IModule
         int h = options.HiddenSize, g = options.GateCount * h, d = options.Directions, count = options.NumLayers * d;
         (_weightIh, _weightHh, _biasIh, _biasHh) = (new Parameter[count], new Parameter[count], new Parameter[count], new Parameter[count]);
         float bound = 1f / MathF.Sqrt(h);
+        bool normalised = options.Cell == CellKind.LayerNormLstm;
+        if (normalised) _norms = new LayerNormGains[count];
         for (int layer = 0; layer < options.NumLayers; layer++)
         {
             int inputSize = layer == 0 ? options.InputSize : d * h;
@@ -37,7 +43,9 @@ public sealed class RecurrentLayer : IModule
                 if (options.OrthogonalRecurrent)
                     for (int block = 0; block < options.GateCount; block++)
                         Initializers.Orthogonal(_weightHh[k].Value.Span.Slice(block * h * h, h * h), h, rng);
-                if (options.ForgetBiasOne && options.Cell == CellKind.Lstm)
+                if (normalised)
+                    _norms[k] = new LayerNormGains(Filled(1f, g), Filled(1f, g), Filled(1f, h), Filled(0f, h));
+                if (options.ForgetBiasOne && options.HasCellState)
                 {
                     _biasIh[k].Value.Span.Slice(h, h).Fill(1f);
                     _biasHh[k].Value.Span.Slice(h, h).Clear();
@@ -61,6 +69,9 @@ public sealed class RecurrentLayer : IModule
     /// <summary><c>bias_hh_l{layer}</c>, [G·H].</summary>
     public Parameter BiasHh(int layer, int direction = 0) => _biasHh[Index(layer, direction)];
 
+    /// <summary>Layer-normalised LSTM: the normalisations' gains and the cell normalisation's shift of a layer and direction; null for other cells.</summary>
+    internal LayerNormGains? Norms(int layer, int direction = 0) => _norms.Length == 0 ? null : _norms[Index(layer, direction)];
+
     /// <inheritdoc/>
     public void CollectParameters(string prefix, List<NamedParameter> into)
     {
@@ -73,6 +84,11 @@ public sealed class RecurrentLayer : IModule
                 into.Add(new(prefix + "weight_hh" + suffix, _weightHh[k]));
                 into.Add(new(prefix + "bias_ih" + suffix, _biasIh[k]));
                 into.Add(new(prefix + "bias_hh" + suffix, _biasHh[k]));
+                if (_norms.Length == 0) continue;
+                into.Add(new(prefix + "ln_weight_ih" + suffix, _norms[k].GainIh));
+                into.Add(new(prefix + "ln_weight_hh" + suffix, _norms[k].GainHh));
+                into.Add(new(prefix + "ln_weight_c" + suffix, _norms[k].GainC));
+                into.Add(new(prefix + "ln_bias_c" + suffix, _norms[k].BiasC));
             }
     }
 
@@ -146,6 +162,13 @@ public sealed class RecurrentLayer : IModule
         return layer * Options.Directions + direction;
     }
 
+    private static Parameter Filled(float value, int n)
+    {
+        var p = new Parameter(Tensor.Zeros(n)) { ExemptFromWeightDecay = true };
+        p.Value.Span.Fill(value);
+        return p;
+    }
+
     private static Parameter Uniform(Rng rng, float bound, params int[] shape)
     {
         var p = new Parameter(Tensor.Zeros(shape));
@@ -153,3 +176,6 @@ public sealed class RecurrentLayer : IModule
         return p;
     }
 }
+
+/// <summary>The layer-normalised LSTM's per-layer normalisation parameters: gains [4H], [4H], [H] and the cell's shift [H].</summary>
+internal sealed record LayerNormGains(Parameter GainIh, Parameter GainHh, Parameter GainC, Parameter BiasC);

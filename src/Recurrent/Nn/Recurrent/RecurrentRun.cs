@@ -112,7 +112,7 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
         string expected = $"[{ld}, {b}, {o.HiddenSize}]";
         if (state.H.Value.Rank != 3 || state.H.Value.Dim(0) != ld || state.H.Value.Dim(1) != b || state.H.Value.Dim(2) != o.HiddenSize)
             throw new ArgumentException($"Recurrent layer: initial H must be {expected}; got {state.H.Value.ShapeText}.", nameof(state));
-        if (o.Cell == CellKind.Lstm)
+        if (o.HasCellState)
         {
             if (state.C is null) throw new ArgumentException("Recurrent layer: an LSTM's initial state needs C as well as H.", nameof(state));
             if (!state.C.Value.SameShape(state.H.Value))
@@ -137,7 +137,7 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
         bool batchFirstSequence = _o.BatchFirst && !_singleStep; // the top layer then writes a time-major copy first
         _output = _tape.Result(outShape, needsGrad, clear: false, batchFirstSequence ? 0 : stateCapacity);
         _hN = _tape.Result([ld, _b, _h], needsGrad, clear: false);
-        if (_o.Cell == CellKind.Lstm) _cN = _tape.Result([ld, _b, _h], needsGrad, clear: false);
+        if (_o.HasCellState) _cN = _tape.Result([ld, _b, _h], needsGrad, clear: false);
 
         if (_input is not null && _o.BatchFirst && !_singleStep)
         {
@@ -161,7 +161,7 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                 _dropped.Add(dropped);
                 var pass = new DirectionPass(_o.Cell, _t, _b, inSize, _h, dir == 1, _active,
                     _layer.WeightIh(layer, dir), dropped?.Weight ?? _layer.WeightHh(layer, dir), _layer.BiasIh(layer, dir), _layer.BiasHh(layer, dir),
-                    sharesStates ? layerOut.Storage : null);
+                    sharesStates ? layerOut.Storage : null, _layer.Norms(layer, dir));
                 _passes.Add(pass);
                 if (layer == 0 && _tokens is not null) pass.ProjectTokens(_embedding!.Value.Span, _embedding.Value.Dim(0), _tokens);
                 else pass.Project(layerIn);
@@ -172,7 +172,7 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
             {
                 int k = layerIndex * _d + dir, bh = _b * _h;
                 ReadOnlySpan<float> h0 = _initial is null ? zeros!.Span : _initial.H.Value.Span.Slice(k * bh, bh);
-                ReadOnlySpan<float> c0 = _o.Cell != CellKind.Lstm ? default : _initial is null ? zeros!.Span : _initial.C!.Value.Span.Slice(k * bh, bh);
+                ReadOnlySpan<float> c0 = !_o.HasCellState ? default : _initial is null ? zeros!.Span : _initial.C!.Value.Span.Slice(k * bh, bh);
                 Span<float> cN = _cN is null ? default : _cN.Value.Span.Slice(k * bh, bh);
                 _passes[k].ForwardLoop(h0, c0, layerOut, dir * _h, dh, _hN.Value.Span.Slice(k * bh, bh), cN);
             }
@@ -254,7 +254,7 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                     ReadOnlySpan<float> dhNAll = _hN!.Grad is { } ghN ? ghN.Span : default, dcNAll = _cN?.Grad is { } gcN ? gcN.Span : default;
                     _passes[k].BackwardLoop(dOutLayer, dir * _h, dh,
                         dhNAll.IsEmpty ? default : dhNAll.Slice(k * bh, bh), dcNAll.IsEmpty ? default : dcNAll.Slice(k * bh, bh),
-                        dh0All.Span.Slice(k * bh, bh), _o.Cell == CellKind.Lstm ? dc0All.Span.Slice(k * bh, bh) : default, capture);
+                        dh0All.Span.Slice(k * bh, bh), _o.HasCellState ? dc0All.Span.Slice(k * bh, bh) : default, capture);
                     if (capture is not null) capture.Span.CopyTo(_capture!.Gradients!.Span.Slice(k * _t * bh, _t * bh));
                 }
                 if (DirectionsSideBySide && capture is null) Parallelism.For(new DirectionJob(Loop), _d);

@@ -20,6 +20,12 @@ public enum CellKind
     Gru,
     /// <summary>GRU in the original form (Cho et al. 2014): n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn).</summary>
     GruOriginal,
+    /// <summary>
+    /// Layer-normalised LSTM (Ba, Kiros &amp; Hinton 2016): gates = γ_ih ⊙ LN(W_ih x) + γ_hh ⊙ LN(W_hh h) + b_ih + b_hh,
+    /// each normalisation over all 4H gate rows, then c' = f⊙c + i⊙g and h' = o ⊙ tanh(γ_c ⊙ LN(c') + β_c).
+    /// The cell state carried to the next step is c' itself.
+    /// </summary>
+    LayerNormLstm,
 }
 
 /// <summary>Configuration of a recurrent stack. Validates itself.</summary>
@@ -50,7 +56,7 @@ public sealed record RecurrentOptions
     /// <summary>Input and output as [B, T, ·] instead of [T, B, ·].</summary>
     public bool BatchFirst { get; }
 
-    /// <summary>LSTM only: initialise the forget-gate bias (in b_ih) to 1 instead of PyTorch's uniform draw.</summary>
+    /// <summary>LSTM (either form) only: initialise the forget-gate bias (in b_ih) to 1 instead of PyTorch's uniform draw.</summary>
     public bool ForgetBiasOne { get; }
 
     /// <summary>Initialise each gate block of W_hh as an orthogonal matrix instead of PyTorch's uniform draw.</summary>
@@ -78,10 +84,20 @@ public sealed record RecurrentOptions
     public int Directions => Bidirectional ? 2 : 1;
 
     /// <summary>G: gate rows per hidden unit times H (RNN 1, LSTM 4, GRU 3).</summary>
-    public int GateCount => Cell switch { CellKind.Lstm => 4, CellKind.Gru or CellKind.GruOriginal => 3, _ => 1 };
+    public int GateCount => Cell switch { CellKind.Lstm or CellKind.LayerNormLstm => 4, CellKind.Gru or CellKind.GruOriginal => 3, _ => 1 };
+
+    /// <summary>The cell carries a cell state C beside H (LSTM, layer-normalised LSTM).</summary>
+    public bool HasCellState => Cell.HasCellState();
 }
 
-/// <summary>Recurrent state: H [L·D, B, H] and, for LSTM, the cell C [L·D, B, H].</summary>
+/// <summary>Facts about each <see cref="CellKind"/>.</summary>
+public static class CellKindFacts
+{
+    /// <summary>The cell carries a cell state C beside H (LSTM, layer-normalised LSTM).</summary>
+    public static bool HasCellState(this CellKind cell) => cell is CellKind.Lstm or CellKind.LayerNormLstm;
+}
+
+/// <summary>Recurrent state: H [L·D, B, H] and, for LSTM (either form), the cell C [L·D, B, H].</summary>
 public sealed record RecurrentState(Variable H, Variable? C);
 
 /// <summary>The result of running a recurrent stack over a sequence.</summary>

@@ -46,7 +46,7 @@ public sealed class CaptionNetwork : IModule
         shape.Validate();
         Shape = shape;
         InitH = new Linear(shape.InitSize, shape.Layers * shape.HiddenSize, rng);
-        if (shape.Cell == CellKind.Lstm) InitC = new Linear(shape.InitSize, shape.Layers * shape.HiddenSize, rng);
+        if (shape.Cell.HasCellState()) InitC = new Linear(shape.InitSize, shape.Layers * shape.HiddenSize, rng);
         Embedding = new Embedding(shape.VocabularySize, shape.EmbeddingSize, rng);
         Attention = Nn.Attention.Create(shape.Attention, shape.HiddenSize, shape.FeatureSize, shape.AttentionSize, rng);
         int input = shape.EmbeddingSize + (Attention is null ? 0 : shape.FeatureSize);

@@ -69,6 +69,7 @@ public sealed record LanguageModelConfig(TokenizerKind Tokenizer, Vocabulary Voc
         CellKind.RnnRelu => "rnn-relu",
         CellKind.Lstm => "lstm",
         CellKind.Gru => "gru",
+        CellKind.LayerNormLstm => "ln-lstm",
         _ => "gru-original",
     };
 
@@ -79,6 +80,7 @@ public sealed record LanguageModelConfig(TokenizerKind Tokenizer, Vocabulary Voc
         "lstm" => CellKind.Lstm,
         "gru" => CellKind.Gru,
         "gru-original" => CellKind.GruOriginal,
-        _ => throw new RecurrentDataException($"{source}: cell '{name}' is unknown; expected rnn, rnn-relu, lstm, gru or gru-original."),
+        "ln-lstm" => CellKind.LayerNormLstm,
+        _ => throw new RecurrentDataException($"{source}: cell '{name}' is unknown; expected rnn, rnn-relu, lstm, ln-lstm, gru or gru-original."),
     };
 }

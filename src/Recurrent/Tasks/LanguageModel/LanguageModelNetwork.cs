@@ -68,7 +68,7 @@ public sealed class LanguageModelNetwork : IModule
         for (int i = 0; i < v; i++) total += counts[i] + 1;
         Span<float> bias = Decoder.Bias!.Value.Span;
         for (int i = 0; i < v; i++) bias[i] = (float)Math.Log((counts[i] + 1) / total);
-        if (Shape.Cell != CellKind.Lstm) return;
+        if (!Shape.Cell.HasCellState()) return;
         int h = Shape.HiddenSize;
         for (int layer = 0; layer < Shape.Layers; layer++)
         {

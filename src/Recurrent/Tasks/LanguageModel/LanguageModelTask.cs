@@ -71,7 +71,7 @@ public sealed class LanguageModelTask : ITrainingTask
     private CarriedState ZeroState()
     {
         var s = _model.Network.Shape;
-        return CarriedState.Zeros(s.Layers, _settings.BatchSize, s.HiddenSize, s.Cell == CellKind.Lstm);
+        return CarriedState.Zeros(s.Layers, _settings.BatchSize, s.HiddenSize, s.Cell.HasCellState());
     }
 
     public (Variable Loss, int Tokens) NextBatch(Tape tape, Rng dropoutRng)

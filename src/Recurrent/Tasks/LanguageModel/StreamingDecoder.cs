@@ -1,7 +1,8 @@
 // Decoding one token at a time (batch 1) without the tape: the path generation takes. Each step streams
 // every weight once through matrix-vector products split across the cores, and the embedding is folded into
 // the first layer's input projection: Table[v] = W_ih·E[v] + b_ih (+ b_hh where it adds), so layer 0's input
-// side is a row lookup. Above layer 0, RNN and LSTM multiply [W_ih | W_hh] by [h_below ; h] in one pass. The
+// side is a row lookup (for the layer-normalised LSTM the table holds γ_ih⊙LN(W_ih·E[v]) + b, LN being row-wise).
+// Above layer 0, RNN and LSTM multiply [W_ih | W_hh] by [h_below ; h] in one pass. The
 // gate math is the same CellKernels as the fused layer. Weights can be kept in bfloat16 (float32 arithmetic),
 // which halves the bytes read per token, or in int8 with a scale per row (integer sums), which quarters them.
 // Weights and the vectors multiplied by them start on 64-byte boundaries.
@@ -41,6 +42,8 @@ public sealed class StreamingDecoder
     private readonly float[][] _cState;
     private readonly AlignedArray<float> _xh, _rh;
     private readonly float[] _gi, _gh, _hn, _tanhC, _hNext, _cNext;
+    private readonly float[][] _gainIh = [], _gainHh = [], _gainC = [], _biasC = []; // layer-normalised LSTM, per layer
+    private readonly float[] _rstd = new float[2];
 
     /// <summary>Copies the weights of <paramref name="network"/> (a unidirectional stack) in the given precision.</summary>
     public StreamingDecoder(LanguageModelNetwork network, WeightPrecision precision = WeightPrecision.Float32)
@@ -54,8 +57,16 @@ public sealed class StreamingDecoder
         int e = network.Shape.EmbeddingSize;
         (_wIh, _wHh, _wCat, _wHhN) = (new DecoderMatrix?[_layers], new DecoderMatrix?[_layers], new DecoderMatrix?[_layers], new DecoderMatrix?[_layers]);
         (_bIh, _bHh) = (new float[_layers][], new float[_layers][]);
+        bool normalised = _cell == CellKind.LayerNormLstm;
+        if (normalised) (_gainIh, _gainHh, _gainC, _biasC) = (new float[_layers][], new float[_layers][], new float[_layers][], new float[_layers][]);
         for (int l = 0; l < _layers; l++)
         {
+            if (normalised)
+            {
+                LayerNormGains ln = rnn.Norms(l)!;
+                (_gainIh[l], _gainHh[l]) = (ln.GainIh.Value.Span.ToArray(), ln.GainHh.Value.Span.ToArray());
+                (_gainC[l], _biasC[l]) = (ln.GainC.Value.Span.ToArray(), ln.BiasC.Value.Span.ToArray());
+            }
             float[] wIh = rnn.WeightIh(l).Value.Span.ToArray(), wHh = rnn.WeightHh(l).Value.Span.ToArray();
             _bIh[l] = rnn.BiasIh(l).Value.Span.ToArray();
             _bHh[l] = rnn.BiasHh(l).Value.Span.ToArray();
@@ -78,7 +89,8 @@ public sealed class StreamingDecoder
                 {
                     Span<float> row = _table.AsSpan(v * _g, _g);
                     Gemv.Reference(wIh, _g, e, embedding.Slice(v * e, e), row, accumulate: false);
-                    TensorPrimitives.Add(row, _bIh[0], row);
+                    if (normalised) NormalizeInputSide(0, row);
+                    else TensorPrimitives.Add(row, _bIh[0], row);
                     if (AddsHiddenBias) TensorPrimitives.Add(row, _bHh[0], row);
                 }
             }
@@ -95,7 +107,17 @@ public sealed class StreamingDecoder
     /// <summary>The precision the weights are kept in.</summary>
     public WeightPrecision Precision { get; }
 
+    /// <summary>b_hh adds where b_ih does, so above layer 0 both products can run as one over [W_ih | W_hh] (not the LN-LSTM, which normalises each product apart).</summary>
     private bool AddsHiddenBias => _cell is CellKind.RnnTanh or CellKind.RnnRelu or CellKind.Lstm;
+
+    /// <summary>LN-LSTM: the raw input product in <paramref name="row"/> becomes γ_ih⊙LN(row) + b_ih + b_hh.</summary>
+    private void NormalizeInputSide(int l, Span<float> row)
+    {
+        LayerNormRows.NormalizeRow(row);
+        TensorPrimitives.Multiply(row, _gainIh[l], row);
+        TensorPrimitives.Add(row, _bIh[l], row);
+        TensorPrimitives.Add(row, _bHh[l], row);
+    }
 
     /// <summary>Zeroes the state.</summary>
     public void Reset()
@@ -121,6 +143,11 @@ public sealed class StreamingDecoder
                 _hState[l].Span.CopyTo(_xh.Span[_h..]);
                 cat.Multiply(_xh.Span, _gi, accumulate: true);
                 recurrentDone = true;
+            }
+            else if (_cell == CellKind.LayerNormLstm)
+            {
+                _wIh[l]!.Multiply(_hState[l - 1].Span, _gi, accumulate: false);
+                NormalizeInputSide(l, _gi);
             }
             else
             {
@@ -148,6 +175,12 @@ public sealed class StreamingDecoder
             case CellKind.Lstm:
                 if (!recurrentDone) _wHh[l]!.Multiply(h, _gi, accumulate: true);
                 CellKernels.LstmForward(_gi, c, h, _cNext, _hNext, _tanhC, Active, _h);
+                _cNext.CopyTo(c, 0);
+                break;
+            case CellKind.LayerNormLstm:
+                _wHh[l]!.Multiply(h, _gh, accumulate: false);
+                CellKernels.LayerNormLstmForward(_gi, _gh, _rstd.AsSpan(0, 1), _gainHh[l], c, h, _cNext, _hNext, _tanhC, _rstd.AsSpan(1, 1),
+                    _gainC[l], _biasC[l], Active, _h);
                 _cNext.CopyTo(c, 0);
                 break;
             case CellKind.Gru:

@@ -46,7 +46,7 @@ public sealed class Seq2SeqNetwork : IModule
         Encoder = new RecurrentLayer(new RecurrentOptions(shape.Cell, shape.EmbeddingSize, shape.EncoderHidden, shape.EncoderLayers, shape.Bidirectional, shape.Dropout), rng);
         int bridgeOut = shape.DecoderLayers * shape.DecoderHidden;
         BridgeH = new Linear(shape.MemorySize, bridgeOut, rng);
-        if (shape.Cell == CellKind.Lstm) BridgeC = new Linear(shape.MemorySize, bridgeOut, rng);
+        if (shape.Cell.HasCellState()) BridgeC = new Linear(shape.MemorySize, bridgeOut, rng);
         TargetEmbedding = new Embedding(shape.TargetVocabularySize, shape.EmbeddingSize, rng);
         Decoder = new RecurrentLayer(new RecurrentOptions(shape.Cell, shape.DecoderInputSize, shape.DecoderHidden, shape.DecoderLayers, false, shape.Dropout), rng);
         Attention = Nn.Attention.Create(shape.Attention, shape.DecoderHidden, shape.MemorySize, shape.AttentionSize, rng);

@@ -76,6 +76,38 @@ public static class LayerNormRows
         }
     }
 
+    /// <summary>
+    /// Normalises one row in place, x ← (x − μ)·r with the biased variance, and returns r = 1/√(σ² + ε): the step both
+    /// <see cref="Forward"/> and the fused cells (the layer-normalised LSTM) take, keeping x̂ rather than x.
+    /// </summary>
+    public static float NormalizeRow(Span<float> row, float epsilon = DefaultEpsilon)
+    {
+        int n = row.Length;
+        float mu = TensorPrimitives.Sum(row) / n;
+        TensorPrimitives.Subtract(row, mu, row);
+        float inv = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(row) / n + epsilon);
+        TensorPrimitives.Multiply(row, inv, row);
+        return inv;
+    }
+
+    /// <summary>
+    /// The input gradient of one row from the normalised row x̂ (as <see cref="NormalizeRow"/> left it) and its r:
+    /// dx = r·(g − mean(g) − x̂·mean(g ⊙ x̂)) with g = dy ⊙ γ (γ empty: 1). dx is written, not added to, and may be
+    /// the same span as x̂ or dy. <paramref name="work"/> holds at least n floats.
+    /// </summary>
+    public static void BackwardRow(ReadOnlySpan<float> dy, ReadOnlySpan<float> gain, ReadOnlySpan<float> xHat, float inverseStd,
+        Span<float> dx, Span<float> work)
+    {
+        int n = xHat.Length;
+        Span<float> g = work[..n];
+        if (gain.IsEmpty) dy.CopyTo(g);
+        else TensorPrimitives.Multiply(dy, gain, g);
+        float meanG = TensorPrimitives.Sum(g) / n, meanGx = TensorPrimitives.Dot(g, xHat) / n;
+        TensorPrimitives.MultiplyAdd(xHat, -meanGx, g, g);
+        TensorPrimitives.Subtract(g, meanG, g);
+        TensorPrimitives.Multiply(g, inverseStd, dx);
+    }
+
     private static void Check(int x, int y, int mean, int inverseStd, int gain, int bias, int rows, int n)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
