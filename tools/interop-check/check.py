@@ -169,12 +169,13 @@ def check_lm(ns, snippet, work):
         ("rnn (tanh) 2 layers, word", ["--cell", "rnn", "--layers", 2, "--tokenizer", "word"]),
         ("rnn-relu 1 layer, char", ["--cell", "rnn-relu", "--layers", 1, "--tokenizer", "char"]),
         ("gru-original 1 layer, char", ["--cell", "gru-original", "--layers", 1, "--tokenizer", "char"]),
+        ("ln-lstm 2 layers, char", ["--cell", "ln-lstm", "--layers", 2, "--tokenizer", "char"]),
     ]
     for name, options in cases:
         folder = os.path.join(work, slug("lm", name))
         train("lm", folder, options + ["--hidden", 24, "--embed", 12, "--batch", 8, "--bptt", 32, "--steps", 40,
                                        "--eval-every", 20, "--dropout", 0.1], train_text)
-        ours = json.loads(rnn("lm", "eval", "--model", folder, "--data", eval_text, "--json"))
+        ours = json.loads(rnn("lm", "eval", "--model", folder, "--data", eval_text, "--json", "--no-ngram"))   # the network alone
         model = load_with_doc(ns, snippet, folder, "moby", "model")
         config = json.load(open(os.path.join(folder, "config.json")))
         content = open(eval_text, encoding="utf-8").read()
