@@ -29,6 +29,7 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
     private readonly float _weightDrop;
     private readonly List<DroppedWeight?> _dropped = new(); // per pass k: the weight-dropped W_hh, or null
     private Tensor? _timeMajorInput;
+    private Tensor? _topTimeMajor;                      // batch-first sequences: the top layer's time-major output (and hidden states)
     private Variable? _output, _hN, _cN;
     private HiddenGradientCapture? _capture;
     private bool _backwardDone;
@@ -145,7 +146,9 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
             SwapBatchTime(_input.Value.Span, _timeMajorInput.Span, _b, _t, _o.InputSize);
         }
         ReadOnlySpan<float> x0 = TimeMajorInput;
-        using var topOut = batchFirstSequence ? Tensor.Rent([_t, _b, dh], clear: false, stateCapacity) : null;
+        // When the top layer keeps its hidden states in this copy, backward reads them: it lives as long as the run.
+        _topTimeMajor = batchFirstSequence ? Tensor.Rent([_t, _b, dh], clear: false, stateCapacity) : null;
+        Tensor? topOut = _topTimeMajor;
         using var zeros = _initial is null ? Tensor.Rent([_b * _h]) : null;
         Tensor? below = null;
         for (int layer = 0; layer < _l; layer++)
@@ -329,6 +332,8 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
         _dropped.Clear();
         _timeMajorInput?.Dispose();
         _timeMajorInput = null;
+        _topTimeMajor?.Dispose();
+        _topTimeMajor = null;
     }
 }
 
