@@ -31,7 +31,7 @@ internal static class Seq2SeqTrainCommand
         public readonly Option<string?> TargetTokenizer = new("--target-tokenizer") { Description = "char or word (default word: whitespace-separated tokens, so phones K AE T are tokens)." };
         public readonly Option<int?> MaxVocab = new("--max-vocab") { Description = "Cap of each vocabulary, reserved tokens included (default 30000)." };
         public readonly Option<int?> MinFreq = new("--min-freq") { Description = "Minimum count for a token to enter a vocabulary (default 1)." };
-        public readonly Option<string?> Cell = new("--cell") { Description = "rnn, rnn-relu, lstm (default), gru or gru-original." };
+        public readonly Option<string?> Cell = new("--cell") { Description = "rnn, rnn-relu, lstm (default), ln-lstm (layer-normalised LSTM), gru or gru-original." };
         public readonly Option<int?> Layers = new("--layers") { Description = "Encoder layers (default 2)." };
         public readonly Option<int?> Hidden = new("--hidden") { Description = "Encoder hidden size per direction (default 256)." };
         public readonly Option<bool?> Bidirectional = new("--bidirectional") { Description = "Bidirectional encoder (default true)." };

@@ -27,7 +27,7 @@ internal static class TagTrainCommand
         var lowercase = new Option<bool?>("--lowercase") { Description = "Lower-case tokens before looking up word vectors (the character encoder still sees the case)." };
         var maxVocab = new Option<int?>("--max-vocab") { Description = $"Word vocabulary cap, reserved tokens included (default {DefaultMaxVocab})." };
         var minFreq = new Option<int?>("--min-freq") { Description = "Minimum count for a token to get a word vector (default 1)." };
-        var cell = new Option<string?>("--cell") { Description = "rnn, rnn-relu, lstm (default), gru or gru-original (also the character encoder's)." };
+        var cell = new Option<string?>("--cell") { Description = "rnn, rnn-relu, lstm (default), ln-lstm (layer-normalised LSTM), gru or gru-original (also the character encoder's)." };
         var layers = new Option<int?>("--layers") { Description = "Recurrent layers (default 1)." };
         var hidden = new Option<int?>("--hidden") { Description = $"Hidden size per direction (default {DefaultHidden})." };
         var embed = new Option<int?>("--embed") { Description = $"Word vector size (default {DefaultEmbed})." };
