@@ -247,6 +247,7 @@ public sealed class LmCliTests : IDisposable
         Assert.Equal((Recurrent.Training.OptimizerKind.Adam, 0f), (LmTrainCommand.ModelDefaults.Short.Optimizer, LmTrainCommand.ModelDefaults.Short.WeightDecay));
         Assert.Equal((Recurrent.Training.OptimizerKind.AdamW, 0.1f), (LmTrainCommand.ModelDefaults.Long.Optimizer, LmTrainCommand.ModelDefaults.Long.WeightDecay));
         Assert.Equal(LmTrainCommand.Defaults, LmTrainCommand.DefaultsWith(Recurrent.Training.OptimizerKind.Adam, 0f));
+        Assert.Equal(("lstm", "ln-lstm"), (LmTrainCommand.ModelDefaults.Short.Cell, LmTrainCommand.ModelDefaults.Long.Cell));
     }
 
     [Fact]
