@@ -29,7 +29,7 @@ internal static class LmTrainCommand
     /// AdamW and a decoupled weight decay of 0.1 (Loshchilov &amp; Hutter 2019): in the 30-minute run, where the model
     /// has begun to overfit, it ended 0.023 bpc lower on validation than Adam (0.05: 0.014). Their cell is the
     /// layer-normalised LSTM (Ba et al. 2016): ~10 % slower per step, it starts behind, draws level after ~1,500
-    /// steps and ends a 30-minute run 0.050 bpc lower on validation than the plain LSTM (1.944 against 1.994; Moby-Dick,
+    /// steps and ends a 30-minute run 0.047 bpc lower on validation than the plain LSTM (best 1.944 against 1.991; Moby-Dick,
     /// test part with the n-gram mixture 1.825 against 1.878).
     /// </summary>
     public sealed record ModelDefaults(int Layers, float Dropout, float WeightDrop, OptimizerKind Optimizer, float WeightDecay, string Cell)
