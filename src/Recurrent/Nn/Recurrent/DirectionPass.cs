@@ -440,16 +440,7 @@ internal sealed unsafe partial class DirectionPass : IDisposable
         {
             using var dTable = Tensor.Rent([vocabulary, _g]);
             TokenRows.ScatterAdd(_act.Span, tokens, dTable.Span, _g);
-            if (_ln is not null)
-            {
-                // The table's rows were normalised (LN is row-wise), so the sums per token go back through that.
-                using var biasSum = Tensor.Rent([_g]);
-                ColumnSums.AddTo(dTable.Span, vocabulary, _g, _g, biasSum.Span);
-                NormalizedInputGradients(dTable.Span, vocabulary, biasSum.Span);
-                InputSideGradients(embedding, _xHat!.Span, vocabulary, dEmbedding, default);
-                RecurrentSideGradients(_act.Span, _dHhT!.Span, biasSum.Span);
-                return;
-            }
+            // LN-LSTM: the table's rows were normalised (LN is row-wise), so the per-token sums go back through that.
             WeightGradientGemms(embedding, dTable.Span, vocabulary, dEmbedding);
         }
         finally
@@ -460,7 +451,8 @@ internal sealed unsafe partial class DirectionPass : IDisposable
 
     /// <summary>
     /// The input side from <paramref name="dPreInput"/> [rows, G] against <paramref name="x"/> [rows, I] (the sequence, or
-    /// the table with its per-token sums), then the recurrent side from the gate gradients of every step.
+    /// the table with its per-token sums), then the recurrent side from the gate gradients of every step. For the
+    /// LN-LSTM, dPreInput is the gradient of the normalised input side, taken back through the normalisation first.
     /// </summary>
     private void WeightGradientGemms(ReadOnlySpan<float> x, ReadOnlySpan<float> dPreInput, int rows, Span<float> dX)
     {
@@ -470,7 +462,7 @@ internal sealed unsafe partial class DirectionPass : IDisposable
             ColumnSums.AddTo(dPreInput, rows, _g, _g, biasSum.Span);
             NormalizedInputGradients(dPreInput, rows, biasSum.Span);
             InputSideGradients(x, _xHat!.Span, rows, dX, default);
-            RecurrentSideGradients(dPreInput, _dHhT!.Span, biasSum.Span);
+            RecurrentSideGradients(_act.Span, _dHhT!.Span, biasSum.Span);
             return;
         }
         InputSideGradients(x, dPreInput, rows, dX, biasSum.Span);
