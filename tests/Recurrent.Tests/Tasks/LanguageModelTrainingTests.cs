@@ -66,6 +66,7 @@ public sealed class LanguageModelTrainingTests : IDisposable
     [Theory]
     [InlineData(CellKind.Lstm)]
     [InlineData(CellKind.Gru)]
+    [InlineData(CellKind.LayerNormLstm)]
     public void InitializeForText_StartsFromTheUnigramDistribution(CellKind cell)
     {
         var network = new LanguageModelNetwork(new LanguageModelShape(8, cell, 3, 5, 2, 0f), new Rng(3));
@@ -78,7 +79,7 @@ public sealed class LanguageModelTrainingTests : IDisposable
         double[] expected = [1, 1, 1, 1, 5, 3, 2, 2];
         for (int i = 0; i < 8; i++) Assert.Equal(expected[i] / 16, Math.Exp(bias[i]) / sum, 6);
         Assert.Equal(1.0, sum, 6);
-        if (cell == CellKind.Lstm)
+        if (cell.HasCellState())
             for (int layer = 0; layer < 2; layer++)
             {
                 Assert.All(network.Rnn.BiasIh(layer).Value.Span.Slice(5, 5).ToArray(), b => Assert.Equal(1f, b));   // forget rows
@@ -116,6 +117,8 @@ public sealed class LanguageModelTrainingTests : IDisposable
     [InlineData(CellKind.Lstm, 12, null, null)]
     [InlineData(CellKind.Gru, 8, 20, null)]
     [InlineData(CellKind.Lstm, 12, null, 0f)]   // no dropout on the embeddings: training reads the table through layer 0
+    [InlineData(CellKind.LayerNormLstm, 12, null, null)]
+    [InlineData(CellKind.LayerNormLstm, 10, 16, 0f)]
     public void Resume_AfterStop_ReportsTheSameMetricsAsAnUninterruptedRun(CellKind cell, int bptt, int? bpttBack, float? embeddingDropout)
     {
         var options = new TrainOptions(steps: 40, evalEvery: 10, logEvery: 5);
