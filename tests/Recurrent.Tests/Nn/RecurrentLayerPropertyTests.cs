@@ -130,6 +130,8 @@ public sealed class RecurrentLayerPropertyTests
     [InlineData(CellKind.GruOriginal, 48, true)]
     [InlineData(CellKind.RnnTanh, 40, false)]
     [InlineData(CellKind.Lstm, 300, false)]
+    [InlineData(CellKind.LayerNormLstm, 96, true)]
+    [InlineData(CellKind.LayerNormLstm, 300, false)]
     public void ForwardAndBackward_OneTwoAndThreeThreads_AreBitIdentical(CellKind cell, int hidden, bool bidirectional)
     {
         int saved = Parallelism.ThreadCount;
@@ -145,7 +147,7 @@ public sealed class RecurrentLayerPropertyTests
                 RecurrentResult r = layer.Forward(tape, x, lengths: [.. Enumerable.Range(0, 16).Select(j => 20 - j)]);
                 tape.Backward(r.Output, Random(7, 20, 16, d * hidden));
                 return [.. r.Output.Value.Span.ToArray(), .. r.Final.H.Value.Span.ToArray(), .. x.Grad!.Span.ToArray(),
-                    .. layer.WeightHh(1, d - 1).Grad!.Span.ToArray(), .. layer.WeightIh(0, 0).Grad!.Span.ToArray()];
+                    .. layer.Parameters().SelectMany(p => p.Grad!.Span.ToArray())];
             }
             float[] one = Run(1);
             TestData.AssertBitIdentical(one, Run(2));
@@ -162,6 +164,7 @@ public sealed class RecurrentLayerPropertyTests
     [InlineData(CellKind.Gru)]
     [InlineData(CellKind.GruOriginal)]
     [InlineData(CellKind.RnnTanh)]
+    [InlineData(CellKind.LayerNormLstm)]
     public void StatesKeptInTheOutput_GiveTheBitsOfASeparateCopy(CellKind cell)
     {
         // With nothing masked, each layer keeps its hidden states in its own output. A third, shorter sequence in

@@ -150,23 +150,26 @@ internal sealed unsafe partial class DirectionPass : IDisposable
         Gemm.Multiply(Transpose.No, Transpose.Yes, rows, _g, _i, 1f, x, _i, _wIh.Value.Span, _i, 0f, _xHat.Span, _g);
         using var bias = UpFrontBias();
         fixed (float* dst = pre)
-            new InputNormalization(this, bias, dst, null).Run(rows);
+            new InputNormalization(this, bias, dst, null, null).Run(rows);
     }
 
     /// <summary>
     /// The row loops of the LN-LSTM's input side on every core, in fixed chunks of rows (each row is independent, so
     /// the bits do not depend on the thread count). Forward: x̂ and r from the raw projection, and the gates' start
-    /// γ_ih⊙x̂ + b. Backward: x̂ becomes the gradient of the raw projection, from the gates' gradients.
+    /// γ_ih⊙x̂ + b. Backward: x̂ becomes the gradient of the raw projection, from the gates' gradients, and each chunk
+    /// writes its sums Σ dOut ⊙ x̂ and Σ dOut to <paramref name="partials"/> [chunks, 2, G].
     /// </summary>
-    private sealed unsafe class InputNormalization(DirectionPass p, Tensor? bias, float* pre, float* dOut) : IParallelJob
+    private sealed unsafe class InputNormalization(DirectionPass p, Tensor? bias, float* pre, float* dOut, float* partials) : IParallelJob
     {
         private const int ChunkRows = 32;
         private int _rows;
 
+        public static int Chunks(int rows) => (rows + ChunkRows - 1) / ChunkRows;
+
         public void Run(int rows)
         {
             _rows = rows;
-            Parallelism.For(this, (rows + ChunkRows - 1) / ChunkRows);
+            Parallelism.For(this, Chunks(rows));
         }
 
         public void Execute(int chunk)
@@ -185,7 +188,14 @@ internal sealed unsafe partial class DirectionPass : IDisposable
                         rstd[r] = LayerNormRows.NormalizeRow(row);
                         TensorPrimitives.MultiplyAdd(row, gain, bias.Span, new Span<float>(pre + (long)r * g, g));
                     }
-                    else LayerNormRows.BackwardRow(new ReadOnlySpan<float>(dOut + (long)r * g, g), gain, row, rstd[r], row, work!);
+                    else
+                    {
+                        var dy = new ReadOnlySpan<float>(dOut + (long)r * g, g);
+                        var sums = new Span<float>(partials + (long)chunk * 2 * g, 2 * g);
+                        TensorPrimitives.MultiplyAdd(dy, row, sums[..g], sums[..g]);
+                        TensorPrimitives.Add(sums[g..], dy, sums[g..]);
+                        LayerNormRows.BackwardRow(dy, gain, row, rstd[r], row, work!);
+                    }
                 }
             }
             finally
@@ -459,7 +469,6 @@ internal sealed unsafe partial class DirectionPass : IDisposable
         using var biasSum = Tensor.Rent([_g]);
         if (_ln is not null)
         {
-            ColumnSums.AddTo(dPreInput, rows, _g, _g, biasSum.Span);
             NormalizedInputGradients(dPreInput, rows, biasSum.Span);
             InputSideGradients(x, _xHat!.Span, rows, dX, default);
             RecurrentSideGradients(_act.Span, _dHhT!.Span, biasSum.Span);
@@ -479,16 +488,26 @@ internal sealed unsafe partial class DirectionPass : IDisposable
     }
 
     /// <summary>
-    /// LN-LSTM: from the gradients of the normalised input side, dOut [rows, G] (γ_ih ⊙ x̂ + b), dγ_ih += Σ dOut ⊙ x̂ and
-    /// db_ih += <paramref name="biasSum"/> (Σ dOut); then x̂ is overwritten, row by row, by the gradient of the raw
-    /// projection W_ih·x, which the input-side GEMMs read next.
+    /// LN-LSTM: from the gradients of the normalised input side, dOut [rows, G] (γ_ih ⊙ x̂ + b): Σ dOut into
+    /// <paramref name="biasSum"/> (and db_ih), dγ_ih += Σ dOut ⊙ x̂, and x̂ overwritten, row by row, by the gradient of the
+    /// raw projection W_ih·x, which the input-side GEMMs read next. One pass over both: each chunk of rows sums its own
+    /// rows in order, then the chunks are added in order, so the bits do not depend on the thread count.
     /// </summary>
-    private void NormalizedInputGradients(ReadOnlySpan<float> dOut, int rows, ReadOnlySpan<float> biasSum)
+    private void NormalizedInputGradients(ReadOnlySpan<float> dOut, int rows, Span<float> biasSum)
     {
-        ColumnSums.AddProductsTo(dOut, _xHat!.Span, rows, _g, _ln!.GainIh.EnsureGrad().Span);
-        TensorPrimitives.Add(_bIh.EnsureGrad().Span, biasSum, _bIh.Grad!.Span);
+        int chunks = InputNormalization.Chunks(rows);
+        using var partials = Tensor.Rent([chunks, 2, _g]);   // per chunk: Σ dOut ⊙ x̂, Σ dOut
         fixed (float* d = dOut)
-            new InputNormalization(this, null, null, d).Run(rows);
+        fixed (float* part = partials.Span)
+            new InputNormalization(this, null, null, d, part).Run(rows);
+        Span<float> dGain = _ln!.GainIh.EnsureGrad().Span;
+        for (int c = 0; c < chunks; c++)
+        {
+            ReadOnlySpan<float> chunk = partials.Span.Slice(c * 2 * _g, 2 * _g);
+            TensorPrimitives.Add(dGain, chunk[.._g], dGain);
+            TensorPrimitives.Add(biasSum, chunk[_g..], biasSum);
+        }
+        TensorPrimitives.Add(_bIh.EnsureGrad().Span, biasSum, _bIh.Grad!.Span);
     }
 
     /// <summary>
