@@ -75,15 +75,21 @@ internal static class CellKernels
                 continue;
             }
             Span<float> g4 = gates.Slice(b * 4 * h, 4 * h);
-            FastActivations.Sigmoid(g4[..(2 * h)], g4[..(2 * h)]);           // i, f
-            FastActivations.Tanh(g4.Slice(2 * h, h), g4.Slice(2 * h, h));     // g
-            FastActivations.Sigmoid(g4.Slice(3 * h, h), g4.Slice(3 * h, h));  // o
+            GatesAndCell(g4, cPrev.Slice(o, h), cn, h);
             Span<float> tc = tanhC.Slice(o, h);
-            TensorPrimitives.Multiply(g4.Slice(h, h), cPrev.Slice(o, h), cn);          // f⊙c
-            TensorPrimitives.MultiplyAdd(g4[..h], g4.Slice(2 * h, h), cn, cn);          // + i⊙g
             FastActivations.Tanh(cn, tc);
             TensorPrimitives.Multiply(g4.Slice(3 * h, h), tc, hn);                      // o⊙tanh(c')
         }
+    }
+
+    /// <summary>One row: the pre-activations in <paramref name="g4"/> become i, f, g, o; c' = f⊙c + i⊙g.</summary>
+    private static void GatesAndCell(Span<float> g4, ReadOnlySpan<float> cPrev, Span<float> cNext, int h)
+    {
+        FastActivations.Sigmoid(g4[..(2 * h)], g4[..(2 * h)]);           // i, f
+        FastActivations.Tanh(g4.Slice(2 * h, h), g4.Slice(2 * h, h));     // g
+        FastActivations.Sigmoid(g4.Slice(3 * h, h), g4.Slice(3 * h, h));  // o
+        TensorPrimitives.Multiply(g4.Slice(h, h), cPrev, cNext);          // f⊙c
+        TensorPrimitives.MultiplyAdd(g4[..h], g4.Slice(2 * h, h), cNext, cNext); // + i⊙g
     }
 
     public static void LstmBackward(ReadOnlySpan<float> act, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> tanhC,
@@ -101,39 +107,29 @@ internal static class CellKernels
                 continue;
             }
             dHPrev.Slice(o, h).Clear();
-            ReadOnlySpan<float> a4 = act.Slice(b * 4 * h, 4 * h);
-            ReadOnlySpan<float> i = a4[..h], f = a4.Slice(h, h), g = a4.Slice(2 * h, h), og = a4.Slice(3 * h, h);
-            ReadOnlySpan<float> tc = tanhC.Slice(o, h), cp = cPrev.Slice(o, h), dhr = dh.Slice(o, h), dcr = dc.Slice(o, h);
-            Span<float> dI = dg4[..h], dF = dg4.Slice(h, h), dG = dg4.Slice(2 * h, h), dO = dg4.Slice(3 * h, h), dcp = dCPrev.Slice(o, h);
-            int j = 0;
-            if (Vector256.IsHardwareAccelerated)
+            ReadOnlySpan<float> a4 = act.Slice(b * 4 * h, 4 * h), tc = tanhC.Slice(o, h), dhr = dh.Slice(o, h);
+            if (!a4.Overlaps(dg4)) a4.CopyTo(dg4);   // the gate gradients are computed over the activations
+            // dc_{t−1} takes the total cell gradient first; LstmGateGradients then turns it into dC⊙f in place.
+            Span<float> dC = dCPrev.Slice(o, h);
+            CellGradient(dc.Slice(o, h), dhr, dg4.Slice(3 * h, h), tc, dC);
+            LstmGateGradients(dg4, cPrev.Slice(o, h), tc, dhr, dC, dC, h);
+        }
+    }
+
+    /// <summary>dC = dc + dh⊙o⊙(1 − tanh²(c)): what reaches c_t from the step after and through h_t = o⊙tanh(c_t).</summary>
+    private static void CellGradient(ReadOnlySpan<float> dc, ReadOnlySpan<float> dh, ReadOnlySpan<float> o, ReadOnlySpan<float> tc, Span<float> dC)
+    {
+        int j = 0, h = dC.Length;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var one = Vector256<float>.One;
+            for (; j + W <= h; j += W)
             {
-                var one = Vector256<float>.One;
-                for (; j + W <= h; j += W)
-                {
-                    var vi = Vector256.Create(i.Slice(j, W)); var vf = Vector256.Create(f.Slice(j, W));
-                    var vg = Vector256.Create(g.Slice(j, W)); var vo = Vector256.Create(og.Slice(j, W));
-                    var vt = Vector256.Create(tc.Slice(j, W)); var vdh = Vector256.Create(dhr.Slice(j, W));
-                    var vC = Vector256.Create(dcr.Slice(j, W)) + vdh * vo * (one - vt * vt);
-                    (vC * vf).CopyTo(dcp.Slice(j, W));
-                    (vC * vg * vi * (one - vi)).CopyTo(dI.Slice(j, W));
-                    (vC * Vector256.Create(cp.Slice(j, W)) * vf * (one - vf)).CopyTo(dF.Slice(j, W));
-                    (vC * vi * (one - vg * vg)).CopyTo(dG.Slice(j, W));
-                    (vdh * vt * vo * (one - vo)).CopyTo(dO.Slice(j, W));
-                }
-            }
-            for (; j < h; j++)
-            {
-                // Read every activation first: the gradients may be written over them (in place).
-                float vi = i[j], vf = f[j], vg = g[j], vo = og[j];
-                float dC = dcr[j] + dhr[j] * vo * (1f - tc[j] * tc[j]);
-                dcp[j] = dC * vf;
-                dI[j] = dC * vg * vi * (1f - vi);
-                dF[j] = dC * cp[j] * vf * (1f - vf);
-                dG[j] = dC * vi * (1f - vg * vg);
-                dO[j] = dhr[j] * tc[j] * vo * (1f - vo);
+                var vt = Vector256.Create(tc.Slice(j, W));
+                (Vector256.Create(dc.Slice(j, W)) + Vector256.Create(dh.Slice(j, W)) * Vector256.Create(o.Slice(j, W)) * (one - vt * vt)).CopyTo(dC.Slice(j, W));
             }
         }
+        for (; j < h; j++) dC[j] = dc[j] + dh[j] * o[j] * (1f - tc[j] * tc[j]);
     }
 
     // ---------------- Layer-normalised LSTM ----------------
@@ -166,11 +162,7 @@ internal static class CellKernels
             Span<float> g4 = gates.Slice(b * g, g);
             hRstd[b] = LayerNormRows.NormalizeRow(hh);
             TensorPrimitives.MultiplyAdd(hh, gainHh, g4, g4);
-            FastActivations.Sigmoid(g4[..(2 * h)], g4[..(2 * h)]);           // i, f
-            FastActivations.Tanh(g4.Slice(2 * h, h), g4.Slice(2 * h, h));     // g
-            FastActivations.Sigmoid(g4.Slice(3 * h, h), g4.Slice(3 * h, h));  // o
-            TensorPrimitives.Multiply(g4.Slice(h, h), cPrev.Slice(o, h), cn);  // f⊙c
-            TensorPrimitives.MultiplyAdd(g4[..h], g4.Slice(2 * h, h), cn, cn); // + i⊙g
+            GatesAndCell(g4, cPrev.Slice(o, h), cn, h);
             cn.CopyTo(ch);
             cRstd[b] = LayerNormRows.NormalizeRow(ch);
             TensorPrimitives.MultiplyAdd(ch, gainC, biasC, hn);
@@ -223,7 +215,10 @@ internal static class CellKernels
         }
     }
 
-    /// <summary>One row: from the total cell gradient dC and the activations in <paramref name="a4"/> (overwritten by the gate gradients), dc_{t−1} = dC⊙f.</summary>
+    /// <summary>
+    /// One row: from the total cell gradient dC and the activations in <paramref name="a4"/> (overwritten by the gate
+    /// gradients), dc_{t−1} = dC⊙f. <paramref name="dcp"/> may be the same span as <paramref name="dC"/>.
+    /// </summary>
     private static void LstmGateGradients(Span<float> a4, ReadOnlySpan<float> cp, ReadOnlySpan<float> tc, ReadOnlySpan<float> dhr,
         ReadOnlySpan<float> dC, Span<float> dcp, int h)
     {
@@ -246,11 +241,12 @@ internal static class CellKernels
         }
         for (; j < h; j++)
         {
-            float vi = i[j], vf = f[j], vg = g[j], vo = og[j];
-            dcp[j] = dC[j] * vf;
-            i[j] = dC[j] * vg * vi * (1f - vi);
-            f[j] = dC[j] * cp[j] * vf * (1f - vf);
-            g[j] = dC[j] * vi * (1f - vg * vg);
+            // Read every input first: the outputs may be written over them (in place).
+            float vi = i[j], vf = f[j], vg = g[j], vo = og[j], vC = dC[j];
+            dcp[j] = vC * vf;
+            i[j] = vC * vg * vi * (1f - vi);
+            f[j] = vC * cp[j] * vf * (1f - vf);
+            g[j] = vC * vi * (1f - vg * vg);
             og[j] = dhr[j] * tc[j] * vo * (1f - vo);
         }
     }

@@ -29,14 +29,8 @@ public static class LayerNormRows
         if (!(epsilon > 0f)) throw new ArgumentException($"LayerNormRows: ε must be > 0; got {epsilon}.", nameof(epsilon));
         for (int r = 0; r < rows; r++)
         {
-            ReadOnlySpan<float> xr = x.Slice(r * n, n);
             Span<float> yr = y.Slice(r * n, n);
-            float mu = TensorPrimitives.Sum(xr) / n;
-            TensorPrimitives.Subtract(xr, mu, yr);
-            float variance = TensorPrimitives.SumOfSquares(yr) / n;
-            float inv = 1f / MathF.Sqrt(variance + epsilon);
-            (mean[r], inverseStd[r]) = (mu, inv);
-            TensorPrimitives.Multiply(yr, inv, yr);
+            inverseStd[r] = Normalize(x.Slice(r * n, n), yr, epsilon, out mean[r]);
             if (!gain.IsEmpty) TensorPrimitives.Multiply(yr, gain, yr);
             if (!bias.IsEmpty) TensorPrimitives.Add(yr, bias, yr);
         }
@@ -65,14 +59,9 @@ public static class LayerNormRows
             if (!dGain.IsEmpty) TensorPrimitives.MultiplyAdd(dyr, xHat, dGain, dGain);
             if (!dBias.IsEmpty) TensorPrimitives.Add(dBias, dyr, dBias);
             if (dx.IsEmpty) continue;
-            if (gain.IsEmpty) dyr.CopyTo(g);
-            else TensorPrimitives.Multiply(dyr, gain, g);
-            float meanG = TensorPrimitives.Sum(g) / n, meanGx = TensorPrimitives.Dot(g, xHat) / n, inv = inverseStd[r];
-            // dx += r·(g − mean(g) − x̂·mean(g ⊙ x̂))
+            BackwardRow(dyr, gain, xHat, inverseStd[r], g, g);
             Span<float> dxr = dx.Slice(r * n, n);
-            TensorPrimitives.MultiplyAdd(xHat, -meanGx, g, g);
-            TensorPrimitives.Subtract(g, meanG, g);
-            TensorPrimitives.MultiplyAdd(g, inv, dxr, dxr);
+            TensorPrimitives.Add(dxr, g, dxr);
         }
     }
 
@@ -80,13 +69,16 @@ public static class LayerNormRows
     /// Normalises one row in place, x ← (x − μ)·r with the biased variance, and returns r = 1/√(σ² + ε): the step both
     /// <see cref="Forward"/> and the fused cells (the layer-normalised LSTM) take, keeping x̂ rather than x.
     /// </summary>
-    public static float NormalizeRow(Span<float> row, float epsilon = DefaultEpsilon)
+    public static float NormalizeRow(Span<float> row, float epsilon = DefaultEpsilon) => Normalize(row, row, epsilon, out _);
+
+    /// <summary>y = (x − μ)·r for one row (y may be x); returns r and gives μ.</summary>
+    private static float Normalize(ReadOnlySpan<float> x, Span<float> y, float epsilon, out float mean)
     {
-        int n = row.Length;
-        float mu = TensorPrimitives.Sum(row) / n;
-        TensorPrimitives.Subtract(row, mu, row);
-        float inv = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(row) / n + epsilon);
-        TensorPrimitives.Multiply(row, inv, row);
+        int n = x.Length;
+        mean = TensorPrimitives.Sum(x) / n;
+        TensorPrimitives.Subtract(x, mean, y);
+        float inv = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(y) / n + epsilon);
+        TensorPrimitives.Multiply(y, inv, y);
         return inv;
     }
 
