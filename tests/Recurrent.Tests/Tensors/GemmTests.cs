@@ -120,18 +120,22 @@ public sealed class GemmTests
         var kernels = new List<GemmKernel> { GemmKernel.Portable };
         if (System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported) kernels.Add(GemmKernel.Avx2);
         if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported) kernels.Add(GemmKernel.Avx512);
-        const int m = 45, n = 77, k = 300;
-        float[] a = TestData.Uniform(m * k, 8), b = TestData.Uniform(k * n, 9), c0 = TestData.Uniform(m * n, 10);
-        float[]? first = null;
+        const int m = 45, k = 300;
         try
         {
-            foreach (GemmKernel kernel in kernels)
+            // The last column panel is 13, 16 and 17 wide: AVX-512 takes its half-width kernel for the first two.
+            foreach (int n in new[] { 77, 80, 113 })
             {
-                Gemm.Kernel = kernel;
-                float[] c = (float[])c0.Clone();
-                Gemm.Multiply(Transpose.No, Transpose.Yes, m, n, k, 0.75f, a, k, b, k, 0.5f, c, n);
-                if (first is null) first = c;
-                else TestData.AssertBitIdentical(first, c, $"kernel {kernel}:");
+                float[] a = TestData.Uniform(m * k, 8), b = TestData.Uniform(k * n, 9), c0 = TestData.Uniform(m * n, 10);
+                float[]? first = null;
+                foreach (GemmKernel kernel in kernels)
+                {
+                    Gemm.Kernel = kernel;
+                    float[] c = (float[])c0.Clone();
+                    Gemm.Multiply(Transpose.No, Transpose.Yes, m, n, k, 0.75f, a, k, b, k, 0.5f, c, n);
+                    if (first is null) first = c;
+                    else TestData.AssertBitIdentical(first, c, $"N={n}, kernel {kernel}:");
+                }
             }
         }
         finally

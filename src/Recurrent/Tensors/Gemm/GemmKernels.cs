@@ -58,6 +58,47 @@ internal static unsafe class GemmKernels
         Store512(c, alpha, beta, c70, c71);
     }
 
+    /// <summary>
+    /// AVX-512 for an edge panel at most 16 columns wide: the left half of the 8×32 tile (the packed B panel keeps its
+    /// 32-float rows; the right half is padding). Each element gets the same arithmetic as in <see cref="Kernel512"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel512Half(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector512<float> c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(b);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
+            c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4);
+            c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
+            c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6);
+            c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
+            a += MR;
+            b += NR;
+        }
+        Store512Half(c, alpha, beta, c0); c += ldc;
+        Store512Half(c, alpha, beta, c1); c += ldc;
+        Store512Half(c, alpha, beta, c2); c += ldc;
+        Store512Half(c, alpha, beta, c3); c += ldc;
+        Store512Half(c, alpha, beta, c4); c += ldc;
+        Store512Half(c, alpha, beta, c5); c += ldc;
+        Store512Half(c, alpha, beta, c6); c += ldc;
+        Store512Half(c, alpha, beta, c7);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store512Half(float* c, float alpha, float beta, Vector512<float> v)
+    {
+        v *= Vector512.Create(alpha);
+        if (beta != 0f) v += Vector512.Create(beta) * Vector512.Load(c);
+        v.Store(c);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store512(float* c, float alpha, float beta, Vector512<float> v0, Vector512<float> v1)
     {
