@@ -14,7 +14,10 @@ public sealed record GemmShape(int M, int N, int K, Transpose TransA, Transpose 
     /// <summary>Floating-point operations of one multiply.</summary>
     public double Flops => 2.0 * M * N * K;
 
-    /// <summary>The standard set: square N = 256…2048 and the recurrent step shapes 64×2048×512.</summary>
+    /// <summary>
+    /// The standard set: square N = 256…2048, the recurrent step shapes 64×2048×512, and the two gradient products
+    /// of a 100-wide input (clf-bilstm's embedding: dX = dG·W_ih and dW_ih = dGᵀ·X over 6,400 rows, 4H = 1,024).
+    /// </summary>
     public static IReadOnlyList<GemmShape> Standard { get; } =
     [
         new(256, 256, 256, Transpose.No, Transpose.No),
@@ -24,6 +27,8 @@ public sealed record GemmShape(int M, int N, int K, Transpose TransA, Transpose 
         new(64, 2048, 512, Transpose.No, Transpose.No),
         new(64, 2048, 512, Transpose.No, Transpose.Yes),
         new(64, 2048, 512, Transpose.Yes, Transpose.No),
+        new(6400, 100, 1024, Transpose.No, Transpose.No),
+        new(1024, 100, 6400, Transpose.Yes, Transpose.No),
     ];
 }
 

@@ -69,7 +69,7 @@ internal static class BenchCommand
     {
         var threads = CommonOptions.Threads();
         var json = new Option<bool>("--json") { Description = "Print one JSON object per line instead of a table." };
-        var command = new Command("gemm", "GFLOP/s of the GEMM kernel on square N=256…2048 and the recurrent step shapes 64×2048×512 (NN, NT, TN).")
+        var command = new Command("gemm", "GFLOP/s of the GEMM kernel on square N=256…2048, the recurrent step shapes 64×2048×512 (NN, NT, TN) and the gradient products of a 100-wide input (6400×100×1024 NN, 1024×100×6400 TN).")
         {
             threads,
             json,
