@@ -50,7 +50,7 @@ internal static unsafe class GemmDriver
             else ScaleC(m, n, beta, c, ldc);
             return;
         }
-        int mc = Math.Min(MC, RoundUp(m, MR));
+        int mc = ChooseTileRows(transA, m, n, k);
         int nc = ChooseTileColumns(transA, m, n, k, mc);
         int tilesM = (m + mc - 1) / mc, tilesN = (n + nc - 1) / nc;
         fixed (float* pa = a)
@@ -88,13 +88,29 @@ internal static unsafe class GemmDriver
         }
     }
 
+    /// <summary>
+    /// Rows of a C tile. Every column tile packs its own copy of op(A)'s rows, so when A is transposed (a weight
+    /// gradient dW = dGᵀ·X, whose Aᵀ is the dearest operand to pack) the work is spread over the threads by cutting
+    /// rows rather than columns: each block of A is then packed once (512×128×1,600, small-lstm's dW_hh, was
+    /// cut into two row tiles × two column tiles, packing all of dG twice).
+    /// </summary>
+    private static int ChooseTileRows(bool transA, int m, int n, int k)
+    {
+        int mc = Math.Min(MC, RoundUp(m, MR));
+        if (!transA || 2L * m * n * k < ParallelFlops) return mc;
+        int threads = Parallelism.ThreadCount;
+        while (mc > 4 * MR && (m + mc - 1) / mc < 2 * threads)
+            mc = RoundUp(mc / 2, MR);
+        return mc;
+    }
+
     private static int ChooseTileColumns(bool transA, int m, int n, int k, int mc)
     {
         int nc = Math.Min(NC, RoundUp(n, NR));
         // With many K blocks the C tile is reloaded once per block: keep it to a quarter of the L2 (256 KB). When A
         // is transposed (a weight gradient's Aᵀ), A is the dearer operand to pack, so the tile may take half the L2:
         // with N ≤ 512 one tile column then covers N and each block of A is packed once instead of once per column.
-        if (k > 2 * KC) nc = Math.Min(nc, Math.Max(2 * NR, RoundUp(MC * (transA ? 512 : 256) / Math.Max(1, Math.Min(m, MC)), NR)));
+        if (k > 2 * KC) nc = Math.Min(nc, Math.Max(2 * NR, RoundUp(MC * (transA ? 512 : 256) / mc, NR)));
         if (2L * m * n * k < ParallelFlops) return nc;
         int threads = Parallelism.ThreadCount;
         int tilesM = (m + mc - 1) / mc;
