@@ -177,7 +177,7 @@ public sealed class GemmTests
     [InlineData(64, 2048, 512)]
     [InlineData(7, 45, 300)]
     [InlineData(1, 33, 1)]
-    [InlineData(800, 520, 2400)] // B packed once in two slabs of K rows (1,792 and 608): the same bits as one pass
+    [InlineData(800, 520, 2400)] // B packed once in two slabs of K rows (1,536 and 864): the same bits as one pass
     public void Gemm_PrepackedB_IsBitIdenticalToUnpacked(int m, int n, int k)
     {
         foreach (var ta in Both)
