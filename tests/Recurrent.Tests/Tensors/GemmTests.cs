@@ -242,6 +242,29 @@ public sealed class GemmTests
             }
     }
 
+    [Theory]
+    [InlineData(64, 1536, 512)]
+    [InlineData(7, 45, 300)]
+    [InlineData(5, 3, 0)]
+    public void Gemm_AddRowBias_WithPackedB_IsBitIdenticalToFillingCWithTheBiasFirst(int m, int n, int k)
+    {
+        foreach (var ta in Both)
+        {
+            float[] a = TestData.Uniform(m * k, 51), b = TestData.Uniform(k * n, 52), bias = TestData.Uniform(n, 53);
+            int lda = ta == Transpose.Yes ? m : k;
+            using var packed = PackedMatrix.Pack(Transpose.No, k, n, b, n);
+            float[] expected = new float[m * n];
+            for (int r = 0; r < m; r++) bias.CopyTo(expected.AsSpan(r * n, n));
+            Gemm.Multiply(ta, m, 0.5f, a, Math.Max(1, lda), packed, 1f, expected, n);
+            float[] actual = TestData.Uniform(m * n, 54); // stale contents must not matter
+            Gemm.MultiplyAddRowBias(ta, m, 0.5f, a, Math.Max(1, lda), packed, bias, actual, n);
+            TestData.AssertBitIdentical(expected, actual, $"{ta}:");
+        }
+        using var small = PackedMatrix.Pack(Transpose.No, 4, 3, new float[12], 3);
+        var e = Assert.Throws<ArgumentException>(() => Gemm.MultiplyAddRowBias(Transpose.No, 2, 1f, new float[8], 4, small, new float[2], new float[6], 3));
+        Assert.Contains("bias has 2 elements", e.Message);
+    }
+
     [Fact]
     public void Gemm_AddRowBias_ShortBias_IsRejected()
     {

@@ -248,8 +248,7 @@ internal sealed unsafe partial class DirectionPass : IDisposable
                 _rows.Run(GatePhase.Forward, t);
                 break;
             case CellKind.Gru:
-                for (int b = 0; b < _b; b++) bHh.CopyTo(scratch.Slice(b * _g, _g));
-                Gemm.Multiply(Transpose.No, _b, 1f, hPrev, _h, packed, 1f, scratch[..bg], _g);
+                Gemm.MultiplyAddRowBias(Transpose.No, _b, 1f, hPrev, _h, packed, bHh, scratch[..bg], _g);
                 _rows.Run(GatePhase.Forward, t);
                 break;
             case CellKind.LayerNormLstm:
@@ -260,12 +259,10 @@ internal sealed unsafe partial class DirectionPass : IDisposable
             {
                 // r, z from W_hh's first 2H rows; then n's recurrent term from r⊙h.
                 Span<float> hhRz = scratch[..(2 * bh)];
-                for (int b = 0; b < _b; b++) bHh[..(2 * _h)].CopyTo(hhRz.Slice(b * 2 * _h, 2 * _h));
-                Gemm.Multiply(Transpose.No, _b, 1f, hPrev, _h, packed, 1f, hhRz, 2 * _h);
+                Gemm.MultiplyAddRowBias(Transpose.No, _b, 1f, hPrev, _h, packed, bHh[..(2 * _h)], hhRz, 2 * _h);
                 _rows.Run(GatePhase.ResetGate, t);
                 Span<float> hn = scratch.Slice(2 * bh, bh);
-                for (int b = 0; b < _b; b++) bHh.Slice(2 * _h, _h).CopyTo(hn.Slice(b * _h, _h));
-                Gemm.Multiply(Transpose.No, _b, 1f, _aux!.Span.Slice(t * bh, bh), _h, packedN!, 1f, hn, _h);
+                Gemm.MultiplyAddRowBias(Transpose.No, _b, 1f, _aux!.Span.Slice(t * bh, bh), _h, packedN!, bHh.Slice(2 * _h, _h), hn, _h);
                 _rows.Run(GatePhase.Forward, t);
                 break;
             }
@@ -303,8 +300,7 @@ internal sealed unsafe partial class DirectionPass : IDisposable
             if (_cell == CellKind.Gru)
             {
                 Span<float> hh = scratch.Slice(b0 * _g, n * _g);
-                for (int r = 0; r < n; r++) bHh.CopyTo(hh.Slice(r * _g, _g));
-                Gemm.Multiply(Transpose.No, n, 1f, hPrev, _h, packed, 1f, hh, _g);
+                Gemm.MultiplyAddRowBias(Transpose.No, n, 1f, hPrev, _h, packed, bHh, hh, _g);
             }
             else if (_cell == CellKind.LayerNormLstm)
                 Gemm.Multiply(Transpose.No, n, 1f, hPrev, _h, packed, 0f, _hHat!.Span.Slice(t * bg + b0 * _g, n * _g), _g);

@@ -92,6 +92,21 @@ public static class Gemm
         GemmDriver.Run(Resolve(Kernel), transA == Transpose.Yes, m, b.N, b.K, alpha, a, lda, b, beta, c, ldc);
     }
 
+    /// <summary>
+    /// C[M×N] = α·op(A)·B + 1·bias with B packed beforehand: the bits of copying the bias into each row of C and then
+    /// calling the packed <see cref="Multiply(Transpose, int, float, ReadOnlySpan{float}, int, PackedMatrix, float, Span{float}, int)"/> with β = 1.
+    /// </summary>
+    /// <exception cref="ArgumentException">Sizes disagree with the packed matrix, or a span (the bias: N elements) is too short.</exception>
+    public static void MultiplyAddRowBias(Transpose transA, int m, float alpha, ReadOnlySpan<float> a, int lda, PackedMatrix b,
+        ReadOnlySpan<float> bias, Span<float> c, int ldc)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        Validate(transA, Transpose.No, m, b.N, b.K, a.Length, lda, b.K * b.N, Math.Max(1, b.N), c.Length, ldc);
+        if (bias.Length < b.N) throw new ArgumentException($"Gemm: the bias has {bias.Length} elements; C has {b.N} columns.", nameof(bias));
+        if (m == 0 || b.N == 0) return;
+        GemmDriver.RunWithRowBias(Resolve(Kernel), transA == Transpose.Yes, m, b.N, b.K, alpha, a, lda, b, bias[..b.N], c, ldc);
+    }
+
     /// <summary>C = α·op(A)·op(B) + β·C on 2-D tensors (shapes checked).</summary>
     public static void Multiply(Tensor a, Transpose transA, Tensor b, Transpose transB, Tensor c, float alpha = 1f, float beta = 0f)
     {

@@ -37,6 +37,11 @@ internal static unsafe class GemmDriver
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, ReadOnlySpan<float> bias, Span<float> c, int ldc) =>
         Run(kernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, null, 1f, c, ldc, bias);
 
+    /// <summary>As <see cref="RunWithRowBias(GemmKernel, bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, Span{float}, int)"/> with op(B) already packed.</summary>
+    public static void RunWithRowBias(GemmKernel kernel, bool transA, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, PackedMatrix packed, ReadOnlySpan<float> bias, Span<float> c, int ldc) =>
+        Run(kernel, transA, false, m, n, k, alpha, a, lda, default, 0, packed, 1f, c, ldc, bias);
+
     /// <summary>As above with op(B) already packed.</summary>
     public static void Run(GemmKernel kernel, bool transA, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, PackedMatrix packed, float beta, Span<float> c, int ldc) =>
