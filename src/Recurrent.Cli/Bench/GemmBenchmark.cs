@@ -61,11 +61,22 @@ public sealed class GemmOperands
         Gemm.Multiply(Shape.TransA, Shape.TransB, Shape.M, Shape.N, Shape.K, 1f, A, Lda, B, Ldb, 0f, C, Shape.N);
 }
 
-/// <summary>Timing helpers: repeat until a minimum time, take medians of rounds.</summary>
+/// <summary>Timing helpers: repeat until a minimum time, take the median (or, for a peak, the fastest) of rounds.</summary>
 public static class Timing
 {
     /// <summary>Seconds per call of <paramref name="action"/>: the median of <paramref name="rounds"/> rounds of at least <paramref name="minSeconds"/> each.</summary>
-    public static double MedianSecondsPerCall(Action action, int rounds = 5, double minSeconds = 0.25)
+    public static double MedianSecondsPerCall(Action action, int rounds = 5, double minSeconds = 0.25) =>
+        Median(SecondsPerCallRounds(action, rounds, minSeconds));
+
+    /// <summary>
+    /// Seconds per call of <paramref name="action"/>: the fastest of <paramref name="rounds"/> rounds of at least
+    /// <paramref name="minSeconds"/> each. For a peak (the FMA ceiling) the fastest round is the measure: on a shared
+    /// machine a slow round means the work was interrupted, never that the peak is lower.
+    /// </summary>
+    public static double BestSecondsPerCall(Action action, int rounds = 9, double minSeconds = 0.05) =>
+        SecondsPerCallRounds(action, rounds, minSeconds).Min();
+
+    private static double[] SecondsPerCallRounds(Action action, int rounds, double minSeconds)
     {
         action();
         int reps = 1;
@@ -79,7 +90,7 @@ public static class Timing
         }
         var samples = new double[rounds];
         for (int r = 0; r < rounds; r++) samples[r] = TimeOnce(action, reps);
-        return Median(samples);
+        return samples;
     }
 
     /// <summary>Seconds per call over one batch of <paramref name="reps"/> calls.</summary>
