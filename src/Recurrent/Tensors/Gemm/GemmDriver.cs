@@ -23,6 +23,11 @@ internal static unsafe class GemmDriver
     private const long ParallelFlops = 1L << 20;
 
     [ThreadStatic] private static float* _packA;
+    // What _packA holds: the call (a number no other call has), and the row tile and K block. A thread running two
+    // column tiles of the same rows and block in one call packs op(A) once.
+    [ThreadStatic] private static long _packAKey;
+    [ThreadStatic] private static int _packAI0, _packAP0;
+    private static long _calls;
     [ThreadStatic] private static float* _packB;
     [ThreadStatic] private static TileJob? _job;
     [ThreadStatic] private static PackedMatrix? _sharedB;
@@ -69,6 +74,7 @@ internal static unsafe class GemmDriver
         {
             TileJob job = _job ??= new TileJob();
             job.Set(kernel, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, mc, nc, tilesN, hasBias ? pBias : null);
+            job.Call = Interlocked.Increment(ref _calls);
             if (packed is null && tilesM >= 3)
             {
                 // Several row tiles would each pack the same B: pack it once, in parallel, and share it. It is
@@ -149,6 +155,7 @@ internal static unsafe class GemmDriver
         private float _alpha, _beta;
         private float* _a, _b, _c, _prepacked, _bias;
         private int _paddedN, _k0, _k1;
+        public long Call;
 
         /// <summary>Runs the K rows [k0, k1); <paramref name="prepacked"/> (if not null) holds them packed, from row k0.</summary>
         public void SetPacked(float* prepacked, int paddedN, int k0, int k1)
@@ -188,7 +195,11 @@ internal static unsafe class GemmDriver
             {
                 int kc = Math.Min(KC, _k1 - p0);
                 float beta = p0 == 0 ? _beta : 1f;
-                GemmPacking.PackA(_transA, _a, _lda, i0, mt, p0, kc, packA);
+                if (_packAKey != Call || _packAI0 != i0 || _packAP0 != p0)
+                {
+                    GemmPacking.PackA(_transA, _a, _lda, i0, mt, p0, kc, packA);
+                    (_packAKey, _packAI0, _packAP0) = (Call, i0, p0);
+                }
                 float* bTile = packB;
                 if (_prepacked != null) bTile = _prepacked + (long)(p0 - _k0) * _paddedN + (long)j0 * kc;
                 else GemmPacking.PackB(_transB, _b, _ldb, p0, kc, j0, nt, packB);
