@@ -50,13 +50,7 @@ public sealed class Adagrad : Optimizer
             Span<float> sum = SumOf(i);
             int step = NextParameterStep(i);
             Span<float> theta = parameter.Value.Span;
-            ReadOnlySpan<float> g = gradTensor.Span;
-            if (o.WeightDecay != 0 && !parameter.ExemptFromWeightDecay)
-            {
-                Span<float> decayed = ScratchA(theta.Length);
-                TensorPrimitives.MultiplyAdd(theta, o.WeightDecay, g, decayed);
-                g = decayed;
-            }
+            ReadOnlySpan<float> g = GradientWithDecay(parameter, o.WeightDecay, gradTensor.Span);
             float clr = (float)(LearningRate / (1 + (step - 1) * (double)o.LrDecay));
             // s ← s + g²;  θ ← θ − clr·g/(√s + ε)
             TensorPrimitives.MultiplyAdd(g, g, sum, sum);

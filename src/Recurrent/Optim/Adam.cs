@@ -50,13 +50,7 @@ public sealed class Adam : Optimizer
             Tensor[] buffers = BuffersOf(i, out _);
             int step = NextParameterStep(i);
             Span<float> theta = parameter.Value.Span;
-            ReadOnlySpan<float> g = gradTensor.Span;
-            if (o.WeightDecay != 0 && !parameter.ExemptFromWeightDecay)
-            {
-                Span<float> decayed = ScratchA(theta.Length);
-                TensorPrimitives.MultiplyAdd(theta, o.WeightDecay, g, decayed);
-                g = decayed;
-            }
+            ReadOnlySpan<float> g = GradientWithDecay(parameter, o.WeightDecay, gradTensor.Span);
             AdamUpdate.Apply(g, buffers[0].Span, buffers[1].Span, o.Amsgrad ? buffers[2].Span : [],
                 theta, o.Amsgrad ? ScratchB(theta.Length) : [], step, LearningRate, o.Beta1, o.Beta2, o.Epsilon, o.Amsgrad);
         }

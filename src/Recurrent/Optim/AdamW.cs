@@ -52,7 +52,7 @@ public sealed class AdamW : Optimizer
             Span<float> theta = parameter.Value.Span;
             AdamUpdate.Apply(gradTensor.Span, buffers[0].Span, buffers[1].Span, o.Amsgrad ? buffers[2].Span : [],
                 theta, o.Amsgrad ? ScratchB(theta.Length) : [], step, LearningRate, o.Beta1, o.Beta2, o.Epsilon, o.Amsgrad,
-                o.WeightDecay != 0 && !parameter.ExemptFromWeightDecay ? shrink : 1f);
+                WeightDecayOf(parameter, o.WeightDecay) != 0 ? shrink : 1f);
         }
         StepCount++;
     }

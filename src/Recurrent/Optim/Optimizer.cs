@@ -71,6 +71,22 @@ public abstract class Optimizer
     /// <summary>How many times <see cref="Step"/> has run.</summary>
     public int StepCount { get; protected set; }
 
+    /// <summary>The weight decay that applies to <paramref name="parameter"/>: none for one exempt from it (a normalisation's gain or shift).</summary>
+    protected static float WeightDecayOf(Parameter parameter, float weightDecay) => parameter.ExemptFromWeightDecay ? 0f : weightDecay;
+
+    /// <summary>
+    /// L2 weight decay coupled to the gradient, as torch.optim's: g + λ·θ in <see cref="ScratchA"/> when λ applies to
+    /// <paramref name="parameter"/>, else <paramref name="g"/> itself (the gradient tensor is never modified).
+    /// </summary>
+    protected ReadOnlySpan<float> GradientWithDecay(Parameter parameter, float weightDecay, ReadOnlySpan<float> g)
+    {
+        float decay = WeightDecayOf(parameter, weightDecay);
+        if (decay == 0) return g;
+        Span<float> decayed = ScratchA(g.Length);
+        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(parameter.Value.Span, decay, g, decayed);
+        return decayed;
+    }
+
     /// <summary>The parameters, in the order given.</summary>
     public IReadOnlyList<NamedParameter> Parameters => _parameters;
 

@@ -53,13 +53,7 @@ public sealed class RmsProp : Optimizer
             Tensor[] buffers = BuffersOf(i, out _);
             NextParameterStep(i);
             Span<float> theta = parameter.Value.Span;
-            ReadOnlySpan<float> g = gradTensor.Span;
-            if (o.WeightDecay != 0 && !parameter.ExemptFromWeightDecay)
-            {
-                Span<float> decayed = ScratchA(theta.Length);
-                TensorPrimitives.MultiplyAdd(theta, o.WeightDecay, g, decayed);
-                g = decayed;
-            }
+            ReadOnlySpan<float> g = GradientWithDecay(parameter, o.WeightDecay, gradTensor.Span);
             Span<float> squareAvg = buffers[0].Span, denominator = ScratchB(theta.Length);
             // v ← α·v + (1 − α)·g²
             TensorPrimitives.Multiply(squareAvg, o.Alpha, squareAvg);

@@ -49,13 +49,7 @@ public sealed class Sgd : Optimizer
             Parameter parameter = Parameters[i].Parameter;
             if (parameter.Grad is not Tensor gradTensor) continue;
             Span<float> theta = parameter.Value.Span;
-            ReadOnlySpan<float> g = gradTensor.Span;
-            if (weightDecay != 0 && !parameter.ExemptFromWeightDecay)
-            {
-                Span<float> decayed = ScratchA(theta.Length);
-                TensorPrimitives.MultiplyAdd(theta, weightDecay, g, decayed);
-                g = decayed;
-            }
+            ReadOnlySpan<float> g = GradientWithDecay(parameter, weightDecay, gradTensor.Span);
             if (momentum != 0)
             {
                 Span<float> buffer = BuffersOf(i, out bool created)[0].Span;

@@ -236,37 +236,20 @@ internal sealed unsafe partial class DirectionPass : IDisposable
     /// <summary>One step; <paramref name="packed"/> is W_hhᵀ (original GRU: its r, z rows; <paramref name="packedN"/> its n rows).</summary>
     private void StepForward(int t, Span<float> scratch, PackedMatrix packed, PackedMatrix? packedN)
     {
-        int bh = _b * _h, bg = _b * _g;
-        Span<float> gates = _act.Span.Slice(t * bg, bg);
-        ReadOnlySpan<float> hPrev = HBuf.Slice(PrevRow(t) * bh, bh), bHh = _bHh.Value.Span;
-        switch (_cell)
+        int bh = _b * _h;
+        ReadOnlySpan<float> hPrev = HBuf.Slice(PrevRow(t) * bh, bh);
+        if (_cell != CellKind.GruOriginal)
         {
-            case CellKind.RnnTanh:
-            case CellKind.RnnRelu:
-            case CellKind.Lstm:
-                Gemm.Multiply(Transpose.No, _b, 1f, hPrev, _h, packed, 1f, gates, _g);
-                _rows.Run(GatePhase.Forward, t);
-                break;
-            case CellKind.Gru:
-                Gemm.MultiplyAddRowBias(Transpose.No, _b, 1f, hPrev, _h, packed, bHh, scratch[..bg], _g);
-                _rows.Run(GatePhase.Forward, t);
-                break;
-            case CellKind.LayerNormLstm:
-                Gemm.Multiply(Transpose.No, _b, 1f, hPrev, _h, packed, 0f, _hHat!.Span.Slice(t * bg, bg), _g);
-                _rows.Run(GatePhase.Forward, t);
-                break;
-            default:
-            {
-                // r, z from W_hh's first 2H rows; then n's recurrent term from r⊙h.
-                Span<float> hhRz = scratch[..(2 * bh)];
-                Gemm.MultiplyAddRowBias(Transpose.No, _b, 1f, hPrev, _h, packed, bHh[..(2 * _h)], hhRz, 2 * _h);
-                _rows.Run(GatePhase.ResetGate, t);
-                Span<float> hn = scratch.Slice(2 * bh, bh);
-                Gemm.MultiplyAddRowBias(Transpose.No, _b, 1f, _aux!.Span.Slice(t * bh, bh), _h, packedN!, bHh.Slice(2 * _h, _h), hn, _h);
-                _rows.Run(GatePhase.Forward, t);
-                break;
-            }
+            RecurrentProduct(t, 0, _b, hPrev, scratch, packed);
+            _rows.Run(GatePhase.Forward, t);
+            return;
         }
+        // Original GRU: r, z from W_hh's first 2H rows; then n's recurrent term from r⊙h.
+        ReadOnlySpan<float> bHh = _bHh.Value.Span;
+        Gemm.MultiplyAddRowBias(Transpose.No, _b, 1f, hPrev, _h, packed, bHh[..(2 * _h)], scratch[..(2 * bh)], 2 * _h);
+        _rows.Run(GatePhase.ResetGate, t);
+        Gemm.MultiplyAddRowBias(Transpose.No, _b, 1f, _aux!.Span.Slice(t * bh, bh), _h, packedN!, bHh.Slice(2 * _h, _h), scratch.Slice(2 * bh, bh), _h);
+        _rows.Run(GatePhase.Forward, t);
     }
 
     /// <summary>
@@ -287,24 +270,35 @@ internal sealed unsafe partial class DirectionPass : IDisposable
         return rows < _b ? rows : null;
     }
 
+    /// <summary>
+    /// Step t's recurrent product W_hh·h for rows [b0, b0 + n) (every cell but the original GRU): added into the gates
+    /// (RNN, LSTM), or apart: starting from b_hh in the scratch rows (GRU), raw into x̂_hh (LN-LSTM).
+    /// </summary>
+    private void RecurrentProduct(int t, int b0, int n, ReadOnlySpan<float> hPrev, Span<float> scratch, PackedMatrix packed)
+    {
+        int rows = t * _b + b0;
+        switch (_cell)
+        {
+            case CellKind.Gru:
+                Gemm.MultiplyAddRowBias(Transpose.No, n, 1f, hPrev, _h, packed, _bHh.Value.Span, scratch.Slice(b0 * _g, n * _g), _g);
+                break;
+            case CellKind.LayerNormLstm:
+                Gemm.Multiply(Transpose.No, n, 1f, hPrev, _h, packed, 0f, _hHat!.Span.Slice(rows * _g, n * _g), _g);
+                break;
+            default:
+                Gemm.Multiply(Transpose.No, n, 1f, hPrev, _h, packed, 1f, _act.Span.Slice(rows * _g, n * _g), _g);
+                break;
+        }
+    }
+
     /// <summary>The forward time loop for rows [b0, b0 + n) (RNN, LSTM, GRU).</summary>
     private void ForwardSequenceRows(int b0, int n, Span<float> scratch, PackedMatrix packed)
     {
-        int bh = _b * _h, bg = _b * _g;
-        ReadOnlySpan<float> bHh = _bHh.Value.Span;
+        int bh = _b * _h;
         for (int s = 0; s < _t; s++)
         {
             int t = _reverse ? _t - 1 - s : s;
-            Span<float> gates = _act.Span.Slice(t * bg + b0 * _g, n * _g);
-            ReadOnlySpan<float> hPrev = HBuf.Slice(PrevRow(t) * bh + b0 * _h, n * _h);
-            if (_cell == CellKind.Gru)
-            {
-                Span<float> hh = scratch.Slice(b0 * _g, n * _g);
-                Gemm.MultiplyAddRowBias(Transpose.No, n, 1f, hPrev, _h, packed, bHh, hh, _g);
-            }
-            else if (_cell == CellKind.LayerNormLstm)
-                Gemm.Multiply(Transpose.No, n, 1f, hPrev, _h, packed, 0f, _hHat!.Span.Slice(t * bg + b0 * _g, n * _g), _g);
-            else Gemm.Multiply(Transpose.No, n, 1f, hPrev, _h, packed, 1f, gates, _g);
+            RecurrentProduct(t, b0, n, HBuf.Slice(PrevRow(t) * bh + b0 * _h, n * _h), scratch, packed);
             _rows.ForwardRows(t, b0, n);
         }
     }
@@ -376,31 +370,15 @@ internal sealed unsafe partial class DirectionPass : IDisposable
     {
         int bh = _b * _h, bg = _b * _g;
         Span<float> dh = carry[..bh], dhPrev = carry.Slice(bh, bh), dc = carry.Slice(2 * bh, bh), dcPrev = carry.Slice(3 * bh, bh);
-        Span<float> dGates = _act.Span.Slice(t * bg, bg);
-        switch (_cell)
+        _rows.Run(GatePhase.Backward, t);
+        if (_cell == CellKind.GruOriginal)
         {
-            case CellKind.RnnTanh:
-            case CellKind.RnnRelu:
-            case CellKind.Lstm:
-                _rows.Run(GatePhase.Backward, t);
-                Gemm.Multiply(Transpose.No, _b, 1f, dGates, _g, packed, 1f, dhPrev, _h);
-                break;
-            case CellKind.Gru:
-            case CellKind.LayerNormLstm:
-                _rows.Run(GatePhase.Backward, t);
-                Gemm.Multiply(Transpose.No, _b, 1f, dHhT!.Span.Slice(t * bg, bg), _g, packed, 1f, dhPrev, _h);
-                break;
-            default:
-            {
-                _rows.Run(GatePhase.Backward, t);
-                // hn = W_hn (r⊙h) + b_hn  →  d(r⊙h) = da_n·W_hn
-                Gemm.Multiply(Transpose.No, _b, 1f, dGates[(2 * _h)..], _g, packedN!, 0f, scratch, _h);
-                _rows.Run(GatePhase.ResetGateBackward, t);
-                // r, z pre-activations → dh_{t−1} += [dr, dz]·W_hh[0:2H]
-                Gemm.Multiply(Transpose.No, _b, 1f, dGates, _g, packed, 1f, dhPrev, _h);
-                break;
-            }
+            // hn = W_hn (r⊙h) + b_hn  →  d(r⊙h) = da_n·W_hn
+            Gemm.Multiply(Transpose.No, _b, 1f, _act.Span.Slice(t * bg + 2 * _h, bg - 2 * _h), _g, packedN!, 0f, scratch, _h);
+            _rows.Run(GatePhase.ResetGateBackward, t);
         }
+        // dh_{t−1} += (the recurrent pre-activations' gradients)·W_hh (original GRU: [dr, dz]·W_hh[0:2H])
+        Gemm.Multiply(Transpose.No, _b, 1f, (RecurrentApart ? dHhT!.Span : _act.Span).Slice(t * bg, bg), _g, packed, 1f, dhPrev, _h);
         dhPrev.CopyTo(dh);
         if (_cBuf is not null) dcPrev.CopyTo(dc);
     }

@@ -42,7 +42,7 @@ public sealed class StreamingDecoder
     private readonly float[][] _cState;
     private readonly AlignedArray<float> _xh, _rh;
     private readonly float[] _gi, _gh, _hn, _tanhC, _hNext, _cNext;
-    private readonly float[][] _gainIh = [], _gainHh = [], _gainC = [], _biasC = []; // layer-normalised LSTM, per layer
+    private readonly float[][] _gainIh = [], _gainHh = [], _gainC = [], _biasC = [], _biasGates = []; // layer-normalised LSTM, per layer (_biasGates: b_ih + b_hh)
     private readonly float[] _rstd = new float[2];
 
     /// <summary>Copies the weights of <paramref name="network"/> (a unidirectional stack) in the given precision.</summary>
@@ -58,18 +58,21 @@ public sealed class StreamingDecoder
         (_wIh, _wHh, _wCat, _wHhN) = (new DecoderMatrix?[_layers], new DecoderMatrix?[_layers], new DecoderMatrix?[_layers], new DecoderMatrix?[_layers]);
         (_bIh, _bHh) = (new float[_layers][], new float[_layers][]);
         bool normalised = _cell == CellKind.LayerNormLstm;
-        if (normalised) (_gainIh, _gainHh, _gainC, _biasC) = (new float[_layers][], new float[_layers][], new float[_layers][], new float[_layers][]);
+        if (normalised)
+            (_gainIh, _gainHh, _gainC, _biasC, _biasGates) = (new float[_layers][], new float[_layers][], new float[_layers][], new float[_layers][], new float[_layers][]);
         for (int l = 0; l < _layers; l++)
         {
+            float[] wIh = rnn.WeightIh(l).Value.Span.ToArray(), wHh = rnn.WeightHh(l).Value.Span.ToArray();
+            _bIh[l] = rnn.BiasIh(l).Value.Span.ToArray();
+            _bHh[l] = rnn.BiasHh(l).Value.Span.ToArray();
             if (normalised)
             {
                 LayerNormGains ln = rnn.Norms(l)!;
                 (_gainIh[l], _gainHh[l]) = (ln.GainIh.Value.Span.ToArray(), ln.GainHh.Value.Span.ToArray());
                 (_gainC[l], _biasC[l]) = (ln.GainC.Value.Span.ToArray(), ln.BiasC.Value.Span.ToArray());
+                _biasGates[l] = new float[_bIh[l].Length];
+                TensorPrimitives.Add(_bIh[l], _bHh[l], _biasGates[l]);
             }
-            float[] wIh = rnn.WeightIh(l).Value.Span.ToArray(), wHh = rnn.WeightHh(l).Value.Span.ToArray();
-            _bIh[l] = rnn.BiasIh(l).Value.Span.ToArray();
-            _bHh[l] = rnn.BiasHh(l).Value.Span.ToArray();
             if (l > 0 && AddsHiddenBias) _wCat[l] = new DecoderMatrix(Concatenate(wIh, wHh, _g, _h), _g, 2 * _h, precision);
             else
             {
@@ -110,13 +113,11 @@ public sealed class StreamingDecoder
     /// <summary>b_hh adds where b_ih does, so above layer 0 both products can run as one over [W_ih | W_hh] (not the LN-LSTM, which normalises each product apart).</summary>
     private bool AddsHiddenBias => _cell is CellKind.RnnTanh or CellKind.RnnRelu or CellKind.Lstm;
 
-    /// <summary>LN-LSTM: the raw input product in <paramref name="row"/> becomes γ_ih⊙LN(row) + b_ih + b_hh.</summary>
+    /// <summary>LN-LSTM: the raw input product in <paramref name="row"/> becomes γ_ih⊙LN(row) + (b_ih + b_hh), as the fused layer forms it.</summary>
     private void NormalizeInputSide(int l, Span<float> row)
     {
         LayerNormRows.NormalizeRow(row);
-        TensorPrimitives.Multiply(row, _gainIh[l], row);
-        TensorPrimitives.Add(row, _bIh[l], row);
-        TensorPrimitives.Add(row, _bHh[l], row);
+        TensorPrimitives.MultiplyAdd(row, _gainIh[l], _biasGates[l], row);
     }
 
     /// <summary>Zeroes the state.</summary>

@@ -99,20 +99,12 @@ internal static unsafe class GemmKernels
         v.Store(c);
     }
 
+    /// <summary>A row of the 8×32 tile: its two halves stored as <see cref="Kernel512Half"/> stores one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store512(float* c, float alpha, float beta, Vector512<float> v0, Vector512<float> v1)
     {
-        Vector512<float> va = Vector512.Create(alpha);
-        v0 *= va;
-        v1 *= va;
-        if (beta != 0f)
-        {
-            Vector512<float> vb = Vector512.Create(beta);
-            v0 += vb * Vector512.Load(c);
-            v1 += vb * Vector512.Load(c + 16);
-        }
-        v0.Store(c);
-        v1.Store(c + 16);
+        Store512Half(c, alpha, beta, v0);
+        Store512Half(c + 16, alpha, beta, v1);
     }
 
     /// <summary>AVX2/FMA: the 8×32 tile as four 4×16 blocks of 8 ymm accumulators.</summary>
