@@ -80,10 +80,27 @@ public sealed class Bfloat16Tests
     }
 
     [Theory]
+    [InlineData(8, 32)]
+    [InlineData(12, 70)]
+    [InlineData(300, 513)]
+    [InlineData(2048, 1024)]
+    public void GemvBf16Packed_GivesEachRowThePlainLayoutsBits_WhenRowsComeInFours(int m, int k)
+    {
+        // Groups of eight and of four rows both give each row the arithmetic of the plain four-row product.
+        if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) return;
+        float[] single = TestData.Uniform(m * k, 4), x = TestData.Uniform(k, 5);
+        float[] plain = TestData.Uniform(m, 6), packed = (float[])plain.Clone();
+        GemvBf16.Multiply(GemvBf16.FromSingle(single), m, k, x, plain, accumulate: true);
+        GemvBf16.MultiplyPacked(GemvBf16.Pack(single, m, k), m, k, x, packed, accumulate: true);
+        TestData.AssertBitIdentical(plain, packed, "packed against plain:");
+    }
+
+    [Theory]
     [InlineData(1, 1)]
     [InlineData(5, 32)]
     [InlineData(9, 70)]
     [InlineData(300, 513)]
+    [InlineData(13, 64)]
     [InlineData(2048, 1024)]
     public void GemvBf16Packed_MatchesTheRowMajorProduct(int m, int k)
     {
@@ -91,7 +108,7 @@ public sealed class Bfloat16Tests
         ushort[] rowMajor = GemvBf16.FromSingle(single), packed = GemvBf16.Pack(single, m, k);
         for (int r = 0; r < m; r += Math.Max(1, m / 7))
             for (int c = 0; c < k; c++)
-                Assert.Equal(GemvBf16.ToSingle(rowMajor[r * k + c]), GemvBf16.PackedAt(packed, k, r, c));
+                Assert.Equal(GemvBf16.ToSingle(rowMajor[r * k + c]), GemvBf16.PackedAt(packed, m, k, r, c));
         float[] expected = TestData.Uniform(m, 3), actual = (float[])expected.Clone();
         GemvBf16.Reference(rowMajor, m, k, x, expected, accumulate: true);
         GemvBf16.MultiplyPacked(packed, m, k, x, actual, accumulate: true);
