@@ -53,6 +53,28 @@ public sealed class StreamingDecoderTests
 
 public sealed class Bfloat16Tests
 {
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 0)]
+    [InlineData(6, 20)]
+    [InlineData(13, 15)]
+    [InlineData(300, 513)]
+    [InlineData(2048, 1024)]
+    public void GemvPacked_HoldsEveryWeight_AndGivesThePlainLayoutsBits(int m, int k)
+    {
+        float[] w = TestData.Uniform(m * k, 7), x = TestData.Uniform(k, 8), packed = new float[m * k];
+        Gemv.Pack(w, m, k, packed);
+        for (int r = 0; r < m; r += Math.Max(1, m / 7))
+            for (int c = 0; c < k; c++) Assert.Equal(w[r * k + c], Gemv.PackedAt(packed, m, k, r, c));
+        float[] plain = TestData.Uniform(m, 9), fromPacked = (float[])plain.Clone(), expected = (float[])plain.Clone();
+        Gemv.Reference(w, m, k, x, expected, accumulate: true);
+        Gemv.Multiply(w, m, k, x, plain, accumulate: true);
+        Gemv.MultiplyPacked(packed, m, k, x, fromPacked, accumulate: true);
+        TestData.AssertClose(expected, fromPacked, 1e-5 * (k + 1), 1e-5);
+        // With vectors every row gets the plain layout's arithmetic, in a group of eight, of four or alone.
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TestData.AssertBitIdentical(plain, fromPacked, "packed against plain:");
+    }
+
     [Fact]
     public void Round_IsNearestEven_AndExactOnRepresentableValues()
     {

@@ -17,6 +17,8 @@ public sealed class GemvThreadingTests
     {
         float[] w = TestData.Uniform(m * k, 11), x = TestData.Uniform(k, 12), y0 = TestData.Uniform(m, 13);
         ushort[] packed = GemvBf16.Pack(w, m, k);
+        var packedSingle = new float[m * k];
+        Gemv.Pack(w, m, k, packedSingle);
         var q = new sbyte[m * k];
         var scales = new float[m];
         var sums = new int[m];
@@ -27,11 +29,12 @@ public sealed class GemvThreadingTests
             float[] Run(int threads)
             {
                 Parallelism.ThreadCount = threads;
-                float[] ys = (float[])y0.Clone(), yh = (float[])y0.Clone(), yq = (float[])y0.Clone();
+                float[] ys = (float[])y0.Clone(), yp = (float[])y0.Clone(), yh = (float[])y0.Clone(), yq = (float[])y0.Clone();
                 Gemv.Multiply(w, m, k, x, ys, accumulate: true);
+                Gemv.MultiplyPacked(packedSingle, m, k, x, yp, accumulate: true);
                 GemvBf16.MultiplyPacked(packed, m, k, x, yh, accumulate: true);
                 GemvInt8.Multiply(q, scales, sums, m, k, x, yq, accumulate: true);
-                return [.. ys, .. yh, .. yq];
+                return [.. ys, .. yp, .. yh, .. yq];
             }
             float[] one = Run(1);
             foreach (int threads in new[] { 2, 3, 7 }) TestData.AssertBitIdentical(one, Run(threads), $"{threads} threads:");

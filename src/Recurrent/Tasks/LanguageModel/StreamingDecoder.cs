@@ -238,7 +238,8 @@ public sealed class StreamingDecoder
                     GemvInt8.Quantize(data, m, k, _int8.Span, _scales, _rowSums);
                     break;
                 default:
-                    _single = new AlignedArray<float>(data[..(m * k)]);
+                    _single = new AlignedArray<float>(m * k);
+                    Gemv.Pack(data, m, k, _single.Span);
                     break;
             }
         }
@@ -247,7 +248,7 @@ public sealed class StreamingDecoder
         {
             if (_bf16 is not null) GemvBf16.MultiplyPacked(_bf16.Span, _m, _k, x, y, accumulate);
             else if (_int8 is not null) GemvInt8.Multiply(_int8.Span, _scales, _rowSums, _m, _k, x, y, accumulate);
-            else Gemv.Multiply(_single!.Span, _m, _k, x, y, accumulate);
+            else Gemv.MultiplyPacked(_single!.Span, _m, _k, x, y, accumulate);
         }
     }
 }

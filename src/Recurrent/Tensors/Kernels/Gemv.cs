@@ -12,13 +12,17 @@ using System.Runtime.Intrinsics.X86;
 namespace Recurrent.Tensors;
 
 /// <summary>Parallel matrix-vector products.</summary>
-public static unsafe class Gemv
+public static unsafe partial class Gemv
 {
     [ThreadStatic] private static Job? _job;
 
     /// <summary>y[i] = β·y[i] + Σ_k W[i, k]·x[k] for i &lt; M, with β 0 or 1.</summary>
     /// <exception cref="ArgumentException">Spans too short for the sizes.</exception>
-    public static void Multiply(ReadOnlySpan<float> w, int m, int k, ReadOnlySpan<float> x, Span<float> y, bool accumulate)
+    public static void Multiply(ReadOnlySpan<float> w, int m, int k, ReadOnlySpan<float> x, Span<float> y, bool accumulate) =>
+        Run(w, m, k, x, y, accumulate, packed: false);
+
+    /// <summary>Checks the sizes and runs the rows in fixed chunks, across the workers when the matrix is large.</summary>
+    private static void Run(ReadOnlySpan<float> w, int m, int k, ReadOnlySpan<float> x, Span<float> y, bool accumulate, bool packed)
     {
         if (m < 0 || k < 0 || w.Length < (long)m * k || x.Length < k || y.Length < m)
             throw new ArgumentException($"Gemv: W [{m}, {k}] needs {(long)m * k} elements (has {w.Length}), x needs {k} (has {x.Length}), y needs {m} (has {y.Length}).");
@@ -29,7 +33,8 @@ public static unsafe class Gemv
         {
             Job job = _job ??= new Job();
             int rows = RowsPerItem(m, k);
-            (job.W, job.X, job.Y, job.M, job.K, job.Accumulate, job.Rows) = ((nint)pw, (nint)px, (nint)py, m, k, accumulate, rows);
+            if (packed && rows < m) rows = (rows + 7) & ~7; // whole groups of eight rows per item
+            (job.W, job.X, job.Y, job.M, job.K, job.Accumulate, job.Packed, job.Rows) = ((nint)pw, (nint)px, (nint)py, m, k, accumulate, packed, rows);
             Parallelism.For(job, (m + rows - 1) / rows);   // one item runs on the calling thread
         }
     }
@@ -59,23 +64,34 @@ public static unsafe class Gemv
         public nint W, X, Y;
         public int M, K;
         public int Rows;
-        public bool Accumulate;
+        public bool Accumulate, Packed;
 
         public void Execute(int chunk)
         {
             int start = chunk * Rows, end = Math.Min(M, start + Rows);
             float* w = (float*)W, x = (float*)X, y = (float*)Y;
-            int i = start;
-            if (Vector512.IsHardwareAccelerated && K >= Vector512<float>.Count)
-                for (; i + 4 <= end; i += 4) Dot4Vector512(w + (long)i * K, K, x, y + i, Accumulate);
-            else if (Vector256.IsHardwareAccelerated && K >= Vector256<float>.Count)
-                for (; i + 4 <= end; i += 4) Dot4Vector256(w + (long)i * K, K, x, y + i, Accumulate);
-            var xs = new ReadOnlySpan<float>(x, K);
-            for (; i < end; i++)
+            if (Packed)
             {
-                float dot = TensorPrimitives.Dot(new ReadOnlySpan<float>(w + (long)i * K, K), xs);
-                y[i] = Accumulate ? y[i] + dot : dot;
+                for (int r = start; r < end; r += RowGroups.Rows(M, r)) PackedGroup(w + (long)r * K, RowGroups.Rows(M, r), K, x, y + r, Accumulate);
+                return;
             }
+            PlainRows(w + (long)start * K, end - start, K, x, y + start, Accumulate);
+        }
+    }
+
+    /// <summary>y[0..rows) (+)= W·x for rows stored in order from <paramref name="w"/>: four at a time, then one at a time.</summary>
+    private static void PlainRows(float* w, int rows, int k, float* x, float* y, bool accumulate)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && k >= Vector512<float>.Count)
+            for (; i + 4 <= rows; i += 4) Dot4Vector512(w + (long)i * k, k, x, y + i, accumulate);
+        else if (Vector256.IsHardwareAccelerated && k >= Vector256<float>.Count)
+            for (; i + 4 <= rows; i += 4) Dot4Vector256(w + (long)i * k, k, x, y + i, accumulate);
+        var xs = new ReadOnlySpan<float>(x, k);
+        for (; i < rows; i++)
+        {
+            float dot = TensorPrimitives.Dot(new ReadOnlySpan<float>(w + (long)i * k, k), xs);
+            y[i] = accumulate ? y[i] + dot : dot;
         }
     }
 
@@ -100,7 +116,7 @@ public static unsafe class Gemv
             if (accumulate) sums += Vector128.Load(y);
             sums.Store(y);
         }
-        else Finish(w, k, x, y, accumulate, j, sums[0], sums[1], sums[2], sums[3]);
+        else Finish(w + j, k, k - j, x + j, y, accumulate, sums[0], sums[1], sums[2], sums[3]);
     }
 
     /// <summary>
@@ -143,20 +159,23 @@ public static unsafe class Gemv
             a2 = Vector256.FusedMultiplyAdd(Vector256.Load(w2 + j), xv, a2);
             a3 = Vector256.FusedMultiplyAdd(Vector256.Load(w3 + j), xv, a3);
         }
-        Finish(w, k, x, y, accumulate, j, Vector256.Sum(a0), Vector256.Sum(a1), Vector256.Sum(a2), Vector256.Sum(a3));
+        Finish(w + j, k, k - j, x + j, y, accumulate, Vector256.Sum(a0), Vector256.Sum(a1), Vector256.Sum(a2), Vector256.Sum(a3));
     }
 
-    /// <summary>Adds the scalar tail from column <paramref name="j"/> on and stores the four sums.</summary>
+    /// <summary>
+    /// Adds the <paramref name="count"/> columns left after the vector loop (row r's at tail[r·stride + c], with x's at
+    /// xTail[c]) to the four sums and stores them.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Finish(float* w, int k, float* x, float* y, bool accumulate, int j, float s0, float s1, float s2, float s3)
+    private static void Finish(float* tail, int stride, int count, float* xTail, float* y, bool accumulate, float s0, float s1, float s2, float s3)
     {
-        for (; j < k; j++)
+        for (int c = 0; c < count; c++)
         {
-            float xj = x[j];
-            s0 += w[j] * xj;
-            s1 += w[k + j] * xj;
-            s2 += w[2 * k + j] * xj;
-            s3 += w[3 * k + j] * xj;
+            float xc = xTail[c];
+            s0 += tail[c] * xc;
+            s1 += tail[stride + c] * xc;
+            s2 += tail[2 * stride + c] * xc;
+            s3 += tail[3 * stride + c] * xc;
         }
         if (accumulate) { s0 += y[0]; s1 += y[1]; s2 += y[2]; s3 += y[3]; }
         (y[0], y[1], y[2], y[3]) = (s0, s1, s2, s3);

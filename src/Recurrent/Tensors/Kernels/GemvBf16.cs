@@ -176,7 +176,7 @@ public static unsafe partial class GemvBf16
             float* x = (float*)X, y = (float*)Y;
             if (Packed)
             {
-                for (int i = start; i < end; i += GroupRows(M, i)) PackedGroup(w + (long)i * K, GroupRows(M, i), K, x, y + i, Accumulate);
+                for (int i = start; i < end; i += RowGroups.Rows(M, i)) PackedGroup(w + (long)i * K, RowGroups.Rows(M, i), K, x, y + i, Accumulate);
                 return;
             }
             int r = start;

@@ -1,13 +1,9 @@
 // The packed bfloat16 layout that the streaming decoder reads, and its matrix-vector products.
-// Rows go in groups: groups of eight from row 0 while eight rows remain, then one group of four if four remain,
-// then single rows. A group of g rows starting at row r0 fills elements [r0·K, (r0 + g)·K): first its full
-// blocks of 32 columns, block b holding the g rows' 32 weights one row after another (row i at b·32g + 32i), then
-// the columns after the last full block, one row after another (row i at 32·nb·g + i·(K − 32·nb), nb full
-// blocks). Within a block's row, 32-bit lane l holds column l in its low half and column 16 + l in its high half,
-// so a shift and a mask turn 32 weights into two float32 vectors in column order (no widening shuffle).
-// A group is read as one sequential stream. With the rows stored apart instead, eight rows of 512 or 1,024
-// columns were eight short streams (1–2 KB each), too short for the hardware prefetcher to follow: a
-// 6,144×1,024 product read 28–49 GB/s on one core and 111–122 GB/s on two, against 70–75 and 130–152 grouped.
+// Rows go in the groups of RowGroups.cs, in blocks of 32 columns. Within a block's row, 32-bit lane l holds
+// column l in its low half and column 16 + l in its high half, so a shift and a mask turn 32 weights into two
+// float32 vectors in column order (no widening shuffle). A group is read as one sequential stream: with the rows
+// stored apart, eight rows of 512 or 1,024 columns were eight short streams, and a 6,144×1,024 product read
+// 28–49 GB/s on one core and 111–122 GB/s on two, against 70–75 and 130–152 grouped.
 // Each row gets the arithmetic of the plain layout's four-row product (GemvBf16.Dot4), in a group of eight as
 // in a group of four, so results do not depend on the grouping or on the thread count.
 // Legend: W [M, K] bf16 bits, x [K], y [M]; g rows in a group, nb full blocks of 32 columns, tail K − 32·nb.
@@ -52,24 +48,12 @@ public static unsafe partial class GemvBf16
     public static void MultiplyPacked(ReadOnlySpan<ushort> w, int m, int k, ReadOnlySpan<float> x, Span<float> y, bool accumulate) =>
         Run(w, m, k, x, y, accumulate, packed: true);
 
-    /// <summary>Rows in the group that starts at row <paramref name="row"/> of M: 8, 4 or 1.</summary>
-    private static int GroupRows(int m, int row)
-    {
-        int eights = m & ~7;
-        if (row < eights) return 8;
-        return row < eights + 4 && m - eights >= 4 ? 4 : 1;
-    }
-
     /// <summary>Where W[row, column] is in the packed layout.</summary>
     private static int PackedIndex(int m, int k, int row, int column)
     {
-        int eights = m & ~7;
-        int first = row < eights ? row & ~7 : row < eights + 4 && m - eights >= 4 ? eights : row;
-        int g = GroupRows(m, first), i = row - first, blocks = k / Block, full = blocks * Block;
-        int at = first * k;
-        if (column >= full) return at + full * g + i * (k - full) + (column - full);
-        int within = column % Block;
-        return at + column / Block * Block * g + Block * i + (within < 16 ? 2 * within : 2 * (within - 16) + 1);
+        int at = RowGroups.Index(m, k, Block, row, column), within = column % Block;
+        if (column >= k / Block * Block) return at;
+        return at - within + (within < 16 ? 2 * within : 2 * (within - 16) + 1);
     }
 
     /// <summary>y[0..g) (+)= the products of the group of <paramref name="g"/> rows packed from <paramref name="w"/>.</summary>
