@@ -36,6 +36,31 @@ public sealed class GemvInt8Tests
     }
 
     [Theory]
+    [InlineData(1, 1)]
+    [InlineData(4, 31)]
+    [InlineData(9, 70)]
+    [InlineData(12, 64)]
+    [InlineData(13, 130)]
+    [InlineData(300, 513)]
+    [InlineData(2048, 1024)]
+    public void MultiplyPacked_HoldsEveryWeight_AndIsBitwiseTheReference(int m, int k)
+    {
+        float[] w = TestData.Uniform(m * k, 4), x = TestData.Uniform(k, 5);
+        var (q, scales, sums) = Quantized(w, m, k);
+        var packed = new sbyte[m * k];
+        GemvInt8.Pack(q, m, k, packed);
+        for (int r = 0; r < m; r++)
+            for (int c = 0; c < k; c++) Assert.Equal(q[r * k + c], GemvInt8.PackedAt(packed, m, k, r, c));
+        foreach (bool accumulate in new[] { false, true })
+        {
+            float[] expected = TestData.Uniform(m, 6), actual = (float[])expected.Clone();
+            GemvInt8.Reference(q, scales, m, k, x, expected, accumulate);
+            GemvInt8.MultiplyPacked(packed, scales, sums, m, k, x, actual, accumulate);
+            TestData.AssertBitIdentical(expected, actual, $"[{m}, {k}] accumulate={accumulate}:");
+        }
+    }
+
+    [Theory]
     [InlineData(96, 512)]
     [InlineData(37, 1024)]
     public void Multiply_StaysWithinTheQuantizationBound_OfTheFloat32Product(int m, int k)

@@ -23,6 +23,8 @@ public sealed class GemvThreadingTests
         var scales = new float[m];
         var sums = new int[m];
         GemvInt8.Quantize(w, m, k, q, scales, sums);
+        var packedInt8 = new sbyte[m * k];
+        GemvInt8.Pack(q, m, k, packedInt8);
         int saved = Parallelism.ThreadCount;
         try
         {
@@ -34,7 +36,10 @@ public sealed class GemvThreadingTests
                 Gemv.MultiplyPacked(packedSingle, m, k, x, yp, accumulate: true);
                 GemvBf16.MultiplyPacked(packed, m, k, x, yh, accumulate: true);
                 GemvInt8.Multiply(q, scales, sums, m, k, x, yq, accumulate: true);
-                return [.. ys, .. yp, .. yh, .. yq];
+                float[] yqp = (float[])y0.Clone();
+                GemvInt8.MultiplyPacked(packedInt8, scales, sums, m, k, x, yqp, accumulate: true);
+                TestData.AssertBitIdentical(yq, yqp, "int8 packed against row-major:");
+                return [.. ys, .. yp, .. yh, .. yq, .. yqp];
             }
             float[] one = Run(1);
             foreach (int threads in new[] { 2, 3, 7 }) TestData.AssertBitIdentical(one, Run(threads), $"{threads} threads:");

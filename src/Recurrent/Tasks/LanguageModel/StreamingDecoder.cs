@@ -233,9 +233,11 @@ public sealed class StreamingDecoder
                     GemvBf16.Pack(data, m, k, _bf16.Span);
                     break;
                 case WeightPrecision.Int8:
-                    _int8 = new AlignedArray<sbyte>(m * k);
+                    var rowMajor = new sbyte[m * k];
                     (_scales, _rowSums) = (new float[m], new int[m]);
-                    GemvInt8.Quantize(data, m, k, _int8.Span, _scales, _rowSums);
+                    GemvInt8.Quantize(data, m, k, rowMajor, _scales, _rowSums);
+                    _int8 = new AlignedArray<sbyte>(m * k);
+                    GemvInt8.Pack(rowMajor, m, k, _int8.Span);
                     break;
                 default:
                     _single = new AlignedArray<float>(m * k);
@@ -247,7 +249,7 @@ public sealed class StreamingDecoder
         public void Multiply(ReadOnlySpan<float> x, Span<float> y, bool accumulate)
         {
             if (_bf16 is not null) GemvBf16.MultiplyPacked(_bf16.Span, _m, _k, x, y, accumulate);
-            else if (_int8 is not null) GemvInt8.Multiply(_int8.Span, _scales, _rowSums, _m, _k, x, y, accumulate);
+            else if (_int8 is not null) GemvInt8.MultiplyPacked(_int8.Span, _scales, _rowSums, _m, _k, x, y, accumulate);
             else Gemv.MultiplyPacked(_single!.Span, _m, _k, x, y, accumulate);
         }
     }

@@ -8,7 +8,8 @@
 // float32 weights at half the instructions per weight of 16-bit vectors (vpmovsxbw + vpmaddwd), which had left
 // these products bound by arithmetic. Rows are split across the worker threads in one block each and taken
 // four at a time, as in Gemv; integer sums make each row's result independent of the thread count. Without
-// AVX-512 the same instructions run on 256-bit vectors (AVX2).
+// AVX-512 the same instructions run on 256-bit vectors (AVX2). The packed layout the decoder reads is in
+// GemvInt8Packed.cs.
 // Legend: W [M, K] row-major, x [K], y [M].
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -18,7 +19,7 @@ using System.Runtime.Intrinsics.X86;
 namespace Recurrent.Tensors;
 
 /// <summary>int8 weights with a scale per row: quantization and the matrix-vector product.</summary>
-public static unsafe class GemvInt8
+public static unsafe partial class GemvInt8
 {
     /// <summary>The largest magnitude of a quantized weight.</summary>
     public const int WeightLevels = 127;
@@ -104,7 +105,12 @@ public static unsafe class GemvInt8
     /// </summary>
     /// <exception cref="ArgumentException">Spans too short for the sizes, or x holds a value that is not finite.</exception>
     public static void Multiply(ReadOnlySpan<sbyte> q, ReadOnlySpan<float> scales, ReadOnlySpan<int> rowSums, int m, int k,
-        ReadOnlySpan<float> x, Span<float> y, bool accumulate)
+        ReadOnlySpan<float> x, Span<float> y, bool accumulate) =>
+        Run(q, scales, rowSums, m, k, x, y, accumulate, packed: false);
+
+    /// <summary>Checks the sizes, quantizes x and runs the rows in fixed chunks, across the workers when the matrix is large.</summary>
+    private static void Run(ReadOnlySpan<sbyte> q, ReadOnlySpan<float> scales, ReadOnlySpan<int> rowSums, int m, int k,
+        ReadOnlySpan<float> x, Span<float> y, bool accumulate, bool packed)
     {
         if (m < 0 || k < 0 || q.Length < (long)m * k || scales.Length < m || rowSums.Length < m || x.Length < k || y.Length < m)
             throw new ArgumentException($"GemvInt8: W [{m}, {k}] needs {(long)m * k} weights (has {q.Length}), {m} scales (has {scales.Length}) and {m} row sums (has {rowSums.Length}), x needs {k} (has {x.Length}), y needs {m} (has {y.Length}).");
@@ -119,8 +125,9 @@ public static unsafe class GemvInt8
         {
             Job job = _job ??= new Job();
             int rows = Gemv.RowsPerItem(m, k);
-            (job.Q, job.S, job.R, job.A, job.Y, job.M, job.K, job.Scale, job.Accumulate, job.Rows) =
-                ((nint)pq, (nint)ps, (nint)pr, (nint)pa, (nint)py, m, k, sx, accumulate, rows);
+            if (packed && rows < m) rows = (rows + 7) & ~7; // whole groups of eight rows per item
+            (job.Q, job.S, job.R, job.A, job.Y, job.M, job.K, job.Scale, job.Accumulate, job.Packed, job.Rows) =
+                ((nint)pq, (nint)ps, (nint)pr, (nint)pa, (nint)py, m, k, sx, accumulate, packed, rows);
             Parallelism.For(job, (m + rows - 1) / rows);   // one item runs on the calling thread
         }
     }
@@ -190,7 +197,7 @@ public static unsafe class GemvInt8
             a2 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(av, Vector256.Load(q2 + j)), ones);
             a3 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(av, Vector256.Load(q3 + j)), ones);
         }
-        return Finish4(a0, a1, a2, a3, q, k, j, a);
+        return Finish4(a0, a1, a2, a3, q + j, k, k - j, a + j);
     }
 
     /// <summary>Four rows' Σ q·a: each 64-column slice of a is loaded once for the four rows.</summary>
@@ -209,29 +216,29 @@ public static unsafe class GemvInt8
             a2 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(av, Vector512.Load(q2 + j)), ones);
             a3 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(av, Vector512.Load(q3 + j)), ones);
         }
-        return Finish4(a0.GetLower() + a0.GetUpper(), a1.GetLower() + a1.GetUpper(), a2.GetLower() + a2.GetUpper(), a3.GetLower() + a3.GetUpper(), q, k, j, a);
+        return Finish4(a0.GetLower() + a0.GetUpper(), a1.GetLower() + a1.GetUpper(), a2.GetLower() + a2.GetUpper(), a3.GetLower() + a3.GetUpper(), q + j, k, k - j, a + j);
     }
 
     /// <summary>
     /// The end of four rows' sums: the lanes in one transposing reduction (as Gemv.Sum4; integer sums are exact in
-    /// any order), then the columns from <paramref name="j"/> on.
+    /// any order), then the <paramref name="count"/> columns left (row r's at tail[r·stride + c], with a's at aTail[c]).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> Finish4(Vector256<int> b0, Vector256<int> b1, Vector256<int> b2, Vector256<int> b3, sbyte* q, int k, int j, byte* a)
+    private static Vector128<int> Finish4(Vector256<int> b0, Vector256<int> b1, Vector256<int> b2, Vector256<int> b3, sbyte* tail, int stride, int count, byte* aTail)
     {
-        sbyte* q1 = q + k, q2 = q1 + k, q3 = q2 + k;
         Vector256<int> h = Avx2.HorizontalAdd(Avx2.HorizontalAdd(b0, b1), Avx2.HorizontalAdd(b2, b3));
         Vector128<int> sums = h.GetLower() + h.GetUpper();
-        if (j < k)
+        if (count > 0)
         {
+            sbyte* q1 = tail + stride, q2 = q1 + stride, q3 = q2 + stride;
             int t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-            for (; j < k; j++)
+            for (int c = 0; c < count; c++)
             {
-                int aj = a[j];
-                t0 += q[j] * aj;
-                t1 += q1[j] * aj;
-                t2 += q2[j] * aj;
-                t3 += q3[j] * aj;
+                int ac = aTail[c];
+                t0 += tail[c] * ac;
+                t1 += q1[c] * ac;
+                t2 += q2[c] * ac;
+                t3 += q3[c] * ac;
             }
             sums += Vector128.Create(t0, t1, t2, t3);
         }
@@ -243,7 +250,7 @@ public static unsafe class GemvInt8
         public nint Q, S, R, A, Y;
         public int M, K, Rows;
         public float Scale;
-        public bool Accumulate;
+        public bool Accumulate, Packed;
 
         public void Execute(int chunk)
         {
@@ -252,6 +259,15 @@ public static unsafe class GemvInt8
             float* s = (float*)S, y = (float*)Y;
             int* r = (int*)R;
             byte* a = (byte*)A;
+            if (Packed)
+            {
+                for (int g, i0 = start; i0 < end; i0 += g)
+                {
+                    g = RowGroups.Rows(M, i0);
+                    PackedGroup(q + (long)i0 * K, g, K, a, r + i0, s + i0, Scale, y + i0, Accumulate);
+                }
+                return;
+            }
             int i = start;
             if ((Avx512BW.IsSupported && K >= 64) || (Avx2.IsSupported && K >= 32))
                 for (; i + 4 <= end; i += 4)
