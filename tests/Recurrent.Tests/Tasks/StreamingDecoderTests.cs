@@ -16,6 +16,9 @@ public sealed class StreamingDecoderTests
     [InlineData(CellKind.GruOriginal, 1)]
     [InlineData(CellKind.Lstm, 3, 64)]
     [InlineData(CellKind.Lstm, 1, 256)]
+    [InlineData(CellKind.RnnTanh, 2, 128)]
+    [InlineData(CellKind.RnnRelu, 1, 72)]
+    [InlineData(CellKind.Lstm, 2, 136)]
     [InlineData(CellKind.LayerNormLstm, 2)]
     [InlineData(CellKind.LayerNormLstm, 1, 64)]
     public void StreamingDecoder_MatchesTheFusedForwardPass(CellKind cell, int layers, int hidden = 150)
