@@ -68,6 +68,9 @@ public static class Parallelism
 
     internal static void MarkInsideJob(bool value) => _insideJob = value;
 
+    /// <summary>Whether the calling thread is running a parallel work item (its own parallel calls then run inline).</summary>
+    internal static bool InsideJob => _insideJob;
+
     /// <summary>Persistent workers that spin briefly for new work, then sleep.</summary>
     private sealed class WorkerPool
     {
