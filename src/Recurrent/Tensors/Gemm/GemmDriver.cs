@@ -112,7 +112,7 @@ internal static unsafe class GemmDriver
     private static int ChooseTileRows(bool transA, int m, int n, int k)
     {
         int mc = Math.Min(MC, RoundUp(m, MR));
-        if (!transA || 2L * m * n * k < ParallelFlops) return mc;
+        if (!transA || 2L * m * n * k < ParallelFlops || Parallelism.InsideJob) return mc;
         int threads = Parallelism.ThreadCount;
         while (mc > 4 * MR && (m + mc - 1) / mc < 2 * threads)
             mc = RoundUp(mc / 2, MR);
@@ -126,7 +126,9 @@ internal static unsafe class GemmDriver
         // is transposed (a weight gradient's Aᵀ), A is the dearer operand to pack, so the tile may take half the L2:
         // with N ≤ 512 one tile column then covers N and each block of A is packed once instead of once per column.
         if (k > 2 * KC) nc = Math.Min(nc, Math.Max(2 * NR, RoundUp(MC * (transA ? 512 : 256) / mc, NR)));
-        if (2L * m * n * k < ParallelFlops) return nc;
+        // A GEMM called from inside a work item (a recurrent pass split by rows, or one direction beside the other)
+        // runs its tiles one after the other on one core: narrower tiles would only pack op(A) again for each.
+        if (2L * m * n * k < ParallelFlops || Parallelism.InsideJob) return nc;
         int threads = Parallelism.ThreadCount;
         int tilesM = (m + mc - 1) / mc;
         // Narrow tiles until every thread gets at least two, so the last wave is not left to one core.
