@@ -265,6 +265,39 @@ public sealed class GemmTests
         Assert.Contains("bias has 2 elements", e.Message);
     }
 
+    [Theory]
+    [InlineData(64, 2048, 512)]
+    [InlineData(13, 100, 37)]
+    [InlineData(1, 33, 600)]
+    [InlineData(5, 3, 0)]
+    public void Gemm_AddTableRows_IsBitIdenticalToGatheringTheRowsIntoCFirst(int m, int n, int k)
+    {
+        const int v = 7;
+        foreach (var ta in Both)
+        {
+            float[] a = TestData.Uniform(m * k, 61), b = TestData.Uniform(k * n, 62), table = TestData.Uniform(v * n, 63);
+            int[] rows = Enumerable.Range(0, m).Select(i => (i * 5 + 3) % v).ToArray();
+            int lda = ta == Transpose.Yes ? m : k;
+            using var packed = PackedMatrix.Pack(Transpose.No, k, n, b, n);
+            float[] expected = new float[m * n];
+            for (int r = 0; r < m; r++) table.AsSpan(rows[r] * n, n).CopyTo(expected.AsSpan(r * n, n));
+            Gemm.Multiply(ta, m, 0.5f, a, Math.Max(1, lda), packed, 1f, expected, n);
+            float[] actual = TestData.Uniform(m * n, 64); // stale contents must not matter
+            Gemm.MultiplyAddTableRows(ta, m, 0.5f, a, Math.Max(1, lda), packed, table, rows, actual, n);
+            TestData.AssertBitIdentical(expected, actual, $"{ta}:");
+        }
+    }
+
+    [Fact]
+    public void Gemm_AddTableRows_RowIdsOutsideTheTable_AreRejected()
+    {
+        using var packed = PackedMatrix.Pack(Transpose.No, 4, 3, new float[12], 3);
+        var e = Assert.Throws<ArgumentException>(() => Gemm.MultiplyAddTableRows(Transpose.No, 2, 1f, new float[8], 4, packed, new float[6], [0, 2], new float[6], 3));
+        Assert.Contains("row id 2 is outside the table's 2 rows", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Gemm.MultiplyAddTableRows(Transpose.No, 2, 1f, new float[8], 4, packed, new float[6], [0], new float[6], 3));
+        Assert.Contains("1 table row ids for 2 rows", e.Message);
+    }
+
     [Fact]
     public void Gemm_AddRowBias_ShortBias_IsRejected()
     {

@@ -38,6 +38,8 @@ internal sealed unsafe partial class DirectionPass : IDisposable
     private Tensor? _xHat, _xRstd;            // LN-LSTM: normalised input projections [rows, G] and their r [rows] (rows: T·B, or V from tokens)
     private Tensor? _hHat, _hRstd;            // LN-LSTM: normalised recurrent products [T, B, G] and their r [T·B]
     private Tensor? _cHat, _cRstd;            // LN-LSTM: normalised cells [T, B, H] and their r [T·B]
+    private Tensor? _tokenTable;              // [V, G] RNN, LSTM fed from tokens: each step's rows start from it, until the forward loop ends
+    private int[]? _tokenIds;                 // [T·B] the rows' ids into _tokenTable
 
     /// <summary>
     /// A pass of <paramref name="cell"/> over T steps of B rows (input size I, hidden size H). When every step is
@@ -133,14 +135,22 @@ internal sealed unsafe partial class DirectionPass : IDisposable
     /// </summary>
     public void ProjectTokens(ReadOnlySpan<float> embedding, int vocabulary, int[] tokens)
     {
-        using var table = Tensor.Rent([vocabulary, _g], clear: false);
+        var table = Tensor.Rent([vocabulary, _g], clear: false);
         if (_ln is not null) ProjectNormalized(embedding, vocabulary, table.Span); // LN is row-wise: normalise the table's rows
         else
         {
             using var bias = UpFrontBias();
             Gemm.MultiplyAddRowBias(Transpose.No, Transpose.Yes, vocabulary, _g, _i, 1f, embedding, _i, _wIh.Value.Span, _i, bias.Span, table.Span, _g);
         }
+        if (_cell is CellKind.RnnTanh or CellKind.RnnRelu or CellKind.Lstm)
+        {
+            // Each step's recurrent GEMM starts its rows from their table rows (RecurrentProduct): the same bits as
+            // gathering every row here first, without writing and reading back T·B·G floats.
+            (_tokenTable, _tokenIds) = (table, tokens);
+            return;
+        }
         TokenRows.Gather(table.Span, tokens, _act.Span, _g);
+        table.Dispose();
     }
 
     /// <summary>LN-LSTM: <paramref name="pre"/>[r] = γ_ih ⊙ LN(W_ih·x_r) + b_ih + b_hh for <paramref name="rows"/> rows; x̂ and r are kept.</summary>
@@ -229,6 +239,7 @@ internal sealed unsafe partial class DirectionPass : IDisposable
             }
         }
         _rows.End();
+        ReleaseTokenTable();
         hBuf.Slice(FinalRow * bh, bh).CopyTo(hN);
         if (_cBuf is not null) _cBuf.Span.Slice(FinalRow * bh, bh).CopyTo(cN);
     }
@@ -290,7 +301,9 @@ internal sealed unsafe partial class DirectionPass : IDisposable
                 Gemm.Multiply(Transpose.No, n, 1f, hPrev, _h, packed, 0f, _hHat!.Span.Slice(rows * _g, n * _g), _g);
                 break;
             default:
-                Gemm.Multiply(Transpose.No, n, 1f, hPrev, _h, packed, 1f, _act.Span.Slice(rows * _g, n * _g), _g);
+                if (_tokenTable is not null)
+                    Gemm.MultiplyAddTableRows(Transpose.No, n, 1f, hPrev, _h, packed, _tokenTable.Span, _tokenIds.AsSpan(rows, n), _act.Span.Slice(rows * _g, n * _g), _g);
+                else Gemm.Multiply(Transpose.No, n, 1f, hPrev, _h, packed, 1f, _act.Span.Slice(rows * _g, n * _g), _g);
                 break;
         }
     }
@@ -544,8 +557,15 @@ internal sealed unsafe partial class DirectionPass : IDisposable
         Gemm.Multiply(Transpose.Yes, Transpose.No, m, _h, _b, 1f, dG[..bg], _g, hBuf.Slice(_t * bh, bh), _h, 1f, dW, _h);
     }
 
+    private void ReleaseTokenTable()
+    {
+        _tokenTable?.Dispose();
+        (_tokenTable, _tokenIds) = (null, null);
+    }
+
     public void Dispose()
     {
+        ReleaseTokenTable();
         _act.Dispose();
         _hOwned?.Dispose();
         _cBuf?.Dispose();

@@ -107,6 +107,25 @@ public static class Gemm
         GemmDriver.RunWithRowBias(Resolve(Kernel), transA == Transpose.Yes, m, b.N, b.K, alpha, a, lda, b, bias[..b.N], c, ldc);
     }
 
+    /// <summary>
+    /// C[M×N] = α·op(A)·B + table[rows[i]] in row i, B packed beforehand and table [V, N] (an embedding folded into a
+    /// projection, say): the bits of copying each row's table row into C and then calling the packed
+    /// <see cref="Multiply(Transpose, int, float, ReadOnlySpan{float}, int, PackedMatrix, float, Span{float}, int)"/> with β = 1.
+    /// </summary>
+    /// <exception cref="ArgumentException">Sizes disagree with the packed matrix, a span is too short (rows: M ids), or an id is not a row of the table.</exception>
+    public static void MultiplyAddTableRows(Transpose transA, int m, float alpha, ReadOnlySpan<float> a, int lda, PackedMatrix b,
+        ReadOnlySpan<float> table, ReadOnlySpan<int> rows, Span<float> c, int ldc)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        Validate(transA, Transpose.No, m, b.N, b.K, a.Length, lda, b.K * b.N, Math.Max(1, b.N), c.Length, ldc);
+        if (rows.Length < m) throw new ArgumentException($"Gemm: {rows.Length} table row ids for {m} rows of C.", nameof(rows));
+        if (m == 0 || b.N == 0) return;
+        long v = table.Length / b.N;
+        foreach (int row in rows[..m])
+            if ((uint)row >= v) throw new ArgumentException($"Gemm: table row id {row} is outside the table's {v} rows of {b.N}.", nameof(rows));
+        GemmDriver.RunWithTableRows(Resolve(Kernel), transA == Transpose.Yes, m, b.N, b.K, alpha, a, lda, b, table, rows[..m], c, ldc);
+    }
+
     /// <summary>C = α·op(A)·op(B) + β·C on 2-D tensors (shapes checked).</summary>
     public static void Multiply(Tensor a, Transpose transA, Tensor b, Transpose transB, Tensor c, float alpha = 1f, float beta = 0f)
     {

@@ -47,20 +47,32 @@ internal static unsafe class GemmDriver
         ReadOnlySpan<float> a, int lda, PackedMatrix packed, ReadOnlySpan<float> bias, Span<float> c, int ldc) =>
         Run(kernel, transA, false, m, n, k, alpha, a, lda, default, 0, packed, 1f, c, ldc, bias);
 
+    /// <summary>
+    /// As <see cref="RunWithRowBias(GemmKernel, bool, int, int, int, float, ReadOnlySpan{float}, int, PackedMatrix, ReadOnlySpan{float}, Span{float}, int)"/>
+    /// with each row's own bias: row i of C starts from table[rows[i]·N …] (table [V, N]).
+    /// </summary>
+    public static void RunWithTableRows(GemmKernel kernel, bool transA, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, PackedMatrix packed, ReadOnlySpan<float> table, ReadOnlySpan<int> rows, Span<float> c, int ldc) =>
+        Run(kernel, transA, false, m, n, k, alpha, a, lda, default, 0, packed, 1f, c, ldc, table, rows);
+
     /// <summary>As above with op(B) already packed.</summary>
     public static void Run(GemmKernel kernel, bool transA, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, PackedMatrix packed, float beta, Span<float> c, int ldc) =>
         Run(kernel, transA, false, m, n, k, alpha, a, lda, default, 0, packed, beta, c, ldc, default);
 
+    /// <summary>
+    /// The driver. A non-empty <paramref name="rowBias"/> starts each row of C from a bias instead of β·C: the same
+    /// [N] for every row, or, with <paramref name="biasRows"/>, row i from rowBias[biasRows[i]·N …].
+    /// </summary>
     private static void Run(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, PackedMatrix? packed, float beta, Span<float> c, int ldc,
-        ReadOnlySpan<float> rowBias)
+        ReadOnlySpan<float> rowBias, ReadOnlySpan<int> biasRows = default)
     {
-        bool hasBias = !rowBias.IsEmpty;
+        bool hasBias = !rowBias.IsEmpty, perRow = !biasRows.IsEmpty;
         if (k == 0 || alpha == 0f)
         {
             if (hasBias)
-                for (int i = 0; i < m; i++) rowBias[..n].CopyTo(c.Slice(i * ldc, n));
+                for (int i = 0; i < m; i++) rowBias.Slice(perRow ? biasRows[i] * n : 0, n).CopyTo(c.Slice(i * ldc, n));
             else ScaleC(m, n, beta, c, ldc);
             return;
         }
@@ -71,9 +83,10 @@ internal static unsafe class GemmDriver
         fixed (float* pb = b)
         fixed (float* pc = c)
         fixed (float* pBias = rowBias)
+        fixed (int* pRows = biasRows)
         {
             TileJob job = _job ??= new TileJob();
-            job.Set(kernel, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, mc, nc, tilesN, hasBias ? pBias : null);
+            job.Set(kernel, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, mc, nc, tilesN, hasBias ? pBias : null, perRow ? pRows : null);
             job.Call = Interlocked.Increment(ref _calls);
             if (packed is null && tilesM >= 3)
             {
@@ -156,6 +169,7 @@ internal static unsafe class GemmDriver
         private int _m, _n, _k, _lda, _ldb, _ldc, _mc, _nc, _tilesN;
         private float _alpha, _beta;
         private float* _a, _b, _c, _prepacked, _bias;
+        private int* _biasRows;
         private int _paddedN, _k0, _k1;
         public long Call;
 
@@ -168,9 +182,10 @@ internal static unsafe class GemmDriver
         }
 
         public void Set(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
-            float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int mc, int nc, int tilesN, float* bias)
+            float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int mc, int nc, int tilesN, float* bias, int* biasRows)
         {
             _bias = bias;
+            _biasRows = biasRows;
             (_kernel, _transA, _transB, _m, _n, _k, _alpha, _beta) = (kernel, transA, transB, m, n, k, alpha, beta);
             (_lda, _ldb, _ldc, _mc, _nc, _tilesN) = (lda, ldb, ldc, mc, nc, tilesN);
             _a = a;
@@ -185,6 +200,7 @@ internal static unsafe class GemmDriver
             _c = null;
             _prepacked = null;
             _bias = null;
+            _biasRows = null;
         }
 
         public void Execute(int index)
@@ -216,7 +232,11 @@ internal static unsafe class GemmDriver
                         // The bias goes into the C micro-tile just before its first product, while it is in L1,
                         // instead of a pass of its own over all of C beforehand.
                         if (p0 == 0 && _bias != null)
-                            for (int r = 0; r < mr; r++) new ReadOnlySpan<float>(_bias + j0 + jr, nr).CopyTo(new Span<float>(cTile + (long)r * _ldc, nr));
+                            for (int r = 0; r < mr; r++)
+                            {
+                                float* from = _biasRows == null ? _bias : _bias + (long)_biasRows[i0 + ir + r] * _n;
+                                new ReadOnlySpan<float>(from + j0 + jr, nr).CopyTo(new Span<float>(cTile + (long)r * _ldc, nr));
+                            }
                         float* aPanel = packA + ir * kc;
                         if (mr == MR && nr == NR) Invoke(_kernel, kc, aPanel, bPanel, cTile, _ldc, _alpha, beta);
                         else EdgeTile(_kernel, kc, aPanel, bPanel, cTile, _ldc, mr, nr, _alpha, beta);
