@@ -1,6 +1,7 @@
 // The vectorised gate kernels against their scalar reference, for every hidden size 1…67 (every vector
 // tail) and a batch with inactive rows.
 using Recurrent.Nn;
+using Recurrent.Tensors;
 
 namespace Recurrent.Tests.Nn;
 
@@ -19,6 +20,32 @@ public sealed class CellKernelsTests
     private static float[] R(int n, int seed, float scale = 2f) => TestData.Uniform(n, seed, scale);
     private static float[] Unit(int n, int seed) => R(n, seed, 1f).Select(v => 0.5f + 0.45f * v).ToArray();
     private static void Same(float[] expected, float[] actual, string what) => TestData.AssertClose(expected, actual, 2e-6, 2e-6, what);
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    [InlineData(512)]
+    public void LstmCell_InOnePass_GivesTheBitsOfTheSeparatePasses(int h)
+    {
+        float[] g4 = R(4 * h, 21, 6f), cPrev = R(h, 22), expectedGates = (float[])g4.Clone();
+        float[] c = new float[h], hOut = new float[h], tanhC = new float[h];
+        FastActivations.Sigmoid(expectedGates.AsSpan(0, 2 * h), expectedGates.AsSpan(0, 2 * h));
+        FastActivations.Tanh(expectedGates.AsSpan(2 * h, h), expectedGates.AsSpan(2 * h, h));
+        FastActivations.Sigmoid(expectedGates.AsSpan(3 * h, h), expectedGates.AsSpan(3 * h, h));
+        float[] expectedC = new float[h], expectedT = new float[h], expectedH = new float[h];
+        System.Numerics.Tensors.TensorPrimitives.Multiply(expectedGates.AsSpan(h, h), cPrev, expectedC);
+        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(expectedGates.AsSpan(0, h), expectedGates.AsSpan(2 * h, h), expectedC, expectedC);
+        FastActivations.Tanh(expectedC, expectedT);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(expectedGates.AsSpan(3 * h, h), expectedT, expectedH);
+        FastActivations.LstmCell(g4, cPrev, c, hOut, tanhC, h);
+        TestData.AssertBitIdentical(expectedGates, g4, $"gates h={h}:");
+        TestData.AssertBitIdentical(expectedC, c, $"c h={h}:");
+        TestData.AssertBitIdentical(expectedT, tanhC, $"tanh c h={h}:");
+        TestData.AssertBitIdentical(expectedH, hOut, $"h h={h}:");
+        // In place: c' over c.
+        float[] again = R(4 * h, 21, 6f), cInPlace = (float[])cPrev.Clone();
+        FastActivations.LstmCell(again, cInPlace, cInPlace, hOut, tanhC, h);
+        TestData.AssertBitIdentical(expectedC, cInPlace, $"c in place h={h}:");
+    }
 
     [Theory]
     [MemberData(nameof(Sizes))]

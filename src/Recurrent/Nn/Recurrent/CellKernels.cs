@@ -74,11 +74,8 @@ internal static class CellKernels
                 hPrev.Slice(o, h).CopyTo(hn);
                 continue;
             }
-            Span<float> g4 = gates.Slice(b * 4 * h, 4 * h);
-            GatesAndCell(g4, cPrev.Slice(o, h), cn, h);
-            Span<float> tc = tanhC.Slice(o, h);
-            FastActivations.Tanh(cn, tc);
-            TensorPrimitives.Multiply(g4.Slice(3 * h, h), tc, hn);                      // o⊙tanh(c')
+            // i, f, g, o; c' = f⊙c + i⊙g; h' = o⊙tanh(c'), in one pass over the row
+            FastActivations.LstmCell(gates.Slice(b * 4 * h, 4 * h), cPrev.Slice(o, h), cn, hn, tanhC.Slice(o, h), h);
         }
     }
 

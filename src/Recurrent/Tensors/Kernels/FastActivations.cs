@@ -28,6 +28,58 @@ public static class FastActivations
     /// <summary>y = tanh(x).</summary>
     public static void Tanh(ReadOnlySpan<float> x, Span<float> y) => Apply(Op.Tanh, x, y);
 
+    /// <summary>
+    /// One row of the LSTM cell in one pass: the pre-activations <paramref name="g4"/> [4H] (i, f, g, o blocks) become
+    /// σ(i), σ(f), tanh(g), σ(o) in place; cNext = f⊙cPrev + i⊙g (a product, a product, a sum); tanhC = tanh(cNext);
+    /// hNext = o⊙tanhC. Each element gets the arithmetic of the separate passes (<see cref="Sigmoid"/>,
+    /// <see cref="Tanh"/>, elementwise products and sums), so the bits are theirs. cNext may be cPrev.
+    /// </summary>
+    internal static void LstmCell(Span<float> g4, ReadOnlySpan<float> cPrev, Span<float> cNext, Span<float> hNext, Span<float> tanhC, int h)
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            Sigmoid(g4[..(2 * h)], g4[..(2 * h)]);
+            Tanh(g4.Slice(2 * h, h), g4.Slice(2 * h, h));
+            Sigmoid(g4.Slice(3 * h, h), g4.Slice(3 * h, h));
+            for (int j = 0; j < h; j++) cNext[j] = g4[h + j] * cPrev[j] + g4[j] * g4[2 * h + j];
+            Tanh(cNext[..h], tanhC);
+            for (int j = 0; j < h; j++) hNext[j] = g4[3 * h + j] * tanhC[j];
+            return;
+        }
+        int u = 0;
+        for (; u + 16 <= h; u += 16) LstmCell16(g4, cPrev, cNext, hNext, tanhC, h, u);
+        if (u == h) return;
+        // The last units through the same vector code, padded, as Apply pads its tail.
+        int n = h - u;
+        Span<float> pad = stackalloc float[4 * 16 + 16 * 4];
+        Span<float> p4 = pad[..64], pc = pad.Slice(64, 16), pcn = pad.Slice(80, 16), ph = pad.Slice(96, 16), pt = pad.Slice(112, 16);
+        for (int q = 0; q < 4; q++) g4.Slice(q * h + u, n).CopyTo(p4.Slice(q * 16, 16));
+        cPrev.Slice(u, n).CopyTo(pc);
+        LstmCell16(p4, pc, pcn, ph, pt, 16, 0);
+        for (int q = 0; q < 4; q++) p4.Slice(q * 16, n).CopyTo(g4.Slice(q * h + u, n));
+        pcn[..n].CopyTo(cNext[u..]);
+        ph[..n].CopyTo(hNext[u..]);
+        pt[..n].CopyTo(tanhC[u..]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LstmCell16(Span<float> g4, ReadOnlySpan<float> cPrev, Span<float> cNext, Span<float> hNext, Span<float> tanhC, int h, int u)
+    {
+        var i = Compute(Op.Sigmoid, Vector512.Create(g4.Slice(u, 16)));
+        var f = Compute(Op.Sigmoid, Vector512.Create(g4.Slice(h + u, 16)));
+        var g = Compute(Op.Tanh, Vector512.Create(g4.Slice(2 * h + u, 16)));
+        var o = Compute(Op.Sigmoid, Vector512.Create(g4.Slice(3 * h + u, 16)));
+        i.CopyTo(g4.Slice(u, 16));
+        f.CopyTo(g4.Slice(h + u, 16));
+        g.CopyTo(g4.Slice(2 * h + u, 16));
+        o.CopyTo(g4.Slice(3 * h + u, 16));
+        var c = f * Vector512.Create(cPrev.Slice(u, 16)) + i * g;
+        var t = Compute(Op.Tanh, c);
+        c.CopyTo(cNext.Slice(u, 16));
+        t.CopyTo(tanhC.Slice(u, 16));
+        (o * t).CopyTo(hNext.Slice(u, 16));
+    }
+
     private static void Apply(Op op, ReadOnlySpan<float> x, Span<float> y)
     {
         if (y.Length < x.Length) throw new ArgumentException($"FastActivations: the destination has {y.Length} elements for {x.Length} inputs.", nameof(y));
