@@ -3,7 +3,8 @@
 // polynomial for e^r (fused multiply-adds where the CPU has them), and 2^n built in the exponent bits (relative error ≈ 2 ulp over the clamped range
 // [−87.3, 88]). sigmoid(x) = 1 / (1 + e^−x); tanh(x) = sign(x)·(1 − e^−2|x|) / (1 + e^−2|x|) (absolute
 // error ≈ 1e−7). Every element goes through the same vector code (the tail is padded), so a value's result
-// does not depend on its position. In-place (x and y the same span) is allowed.
+// does not depend on its position. In-place (x and y the same span) is allowed. LstmCell runs a whole LSTM row
+// (gates, c', tanh(c'), h') through the same vector code in one pass.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
