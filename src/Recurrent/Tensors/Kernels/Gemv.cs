@@ -32,8 +32,7 @@ public static unsafe partial class Gemv
         fixed (float* py = y)
         {
             Job job = _job ??= new Job();
-            int rows = RowsPerItem(m, k);
-            if (packed && rows < m) rows = (rows + 7) & ~7; // whole groups of eight rows per item
+            int rows = RowsPerItem(m, k, packed);
             (job.W, job.X, job.Y, job.M, job.K, job.Accumulate, job.Packed, job.Rows) = ((nint)pw, (nint)px, (nint)py, m, k, accumulate, packed, rows);
             Parallelism.For(job, (m + rows - 1) / rows);   // one item runs on the calling thread
         }
@@ -45,8 +44,16 @@ public static unsafe partial class Gemv
     /// </summary>
     private static int RowsPerThread(int m) => Math.Max(4, ((m + Parallelism.ThreadCount - 1) / Parallelism.ThreadCount + 3) & ~3);
 
-    /// <summary>Rows per work item of a product of W [M, K]: all M below 32 Ki weights (not worth the workers), else <see cref="RowsPerThread"/>.</summary>
-    internal static int RowsPerItem(int m, int k) => (long)m * k >= 1 << 15 ? RowsPerThread(m) : m;
+    /// <summary>
+    /// Rows per work item of a product of W [M, K]: all M below 32 Ki weights (not worth the workers), else
+    /// <see cref="RowsPerThread"/>, rounded up to whole groups of eight for the packed layouts (RowGroups).
+    /// </summary>
+    internal static int RowsPerItem(int m, int k, bool packed)
+    {
+        if ((long)m * k < 1 << 15) return m;
+        int rows = RowsPerThread(m);
+        return packed && rows < m ? (rows + 7) & ~7 : rows;
+    }
 
     /// <summary>The plain loop that defines the product, for tests.</summary>
     public static void Reference(ReadOnlySpan<float> w, int m, int k, ReadOnlySpan<float> x, Span<float> y, bool accumulate)

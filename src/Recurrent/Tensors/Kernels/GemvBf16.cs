@@ -51,8 +51,7 @@ public static unsafe partial class GemvBf16
         fixed (float* py = y)
         {
             Job job = _job ??= new Job();
-            int rows = Gemv.RowsPerItem(m, k);
-            if (packed && rows < m) rows = (rows + 7) & ~7; // whole groups of eight rows per item
+            int rows = Gemv.RowsPerItem(m, k, packed);
             (job.W, job.X, job.Y, job.M, job.K, job.Accumulate, job.Packed, job.Rows) = ((nint)pw, (nint)px, (nint)py, m, k, accumulate, packed, rows);
             Parallelism.For(job, (m + rows - 1) / rows);   // one item runs on the calling thread
         }

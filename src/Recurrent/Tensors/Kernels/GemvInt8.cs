@@ -124,8 +124,7 @@ public static unsafe partial class GemvInt8
         fixed (float* py = y)
         {
             Job job = _job ??= new Job();
-            int rows = Gemv.RowsPerItem(m, k);
-            if (packed && rows < m) rows = (rows + 7) & ~7; // whole groups of eight rows per item
+            int rows = Gemv.RowsPerItem(m, k, packed);
             (job.Q, job.S, job.R, job.A, job.Y, job.M, job.K, job.Scale, job.Accumulate, job.Packed, job.Rows) =
                 ((nint)pq, (nint)ps, (nint)pr, (nint)pa, (nint)py, m, k, sx, accumulate, packed, rows);
             Parallelism.For(job, (m + rows - 1) / rows);   // one item runs on the calling thread

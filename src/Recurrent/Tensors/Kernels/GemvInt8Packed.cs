@@ -14,18 +14,8 @@ public static unsafe partial class GemvInt8
 
     /// <summary>Copies quantized weights [M, K] (row-major, as <see cref="Quantize"/> gives them) into the packed layout that <see cref="MultiplyPacked"/> reads.</summary>
     /// <exception cref="ArgumentException">Spans too short for the sizes.</exception>
-    public static void Pack(ReadOnlySpan<sbyte> q, int m, int k, Span<sbyte> packed)
-    {
-        if (m < 0 || k < 0 || q.Length < (long)m * k || packed.Length < (long)m * k)
-            throw new ArgumentException($"GemvInt8.Pack: W [{m}, {k}] needs {(long)m * k} weights (has {q.Length}; the destination {packed.Length}).");
-        int full = k / Block * Block;
-        for (int r = 0; r < m; r++)
-        {
-            ReadOnlySpan<sbyte> row = q.Slice(r * k, k);
-            for (int c = 0; c < full; c += Block) row.Slice(c, Block).CopyTo(packed[RowGroups.Index(m, k, Block, r, c)..]);
-            row[full..].CopyTo(packed[RowGroups.Index(m, k, Block, r, full)..]);
-        }
-    }
+    public static void Pack(ReadOnlySpan<sbyte> q, int m, int k, Span<sbyte> packed) =>
+        RowGroups.Pack(q, m, k, Block, packed, "GemvInt8.Pack");
 
     /// <summary>The quantized weight of row <paramref name="row"/>, column <paramref name="column"/> in the packed layout of a matrix [M, K].</summary>
     public static sbyte PackedAt(ReadOnlySpan<sbyte> packed, int m, int k, int row, int column) =>

@@ -16,18 +16,8 @@ public static unsafe partial class Gemv
 
     /// <summary>Copies a float32 matrix [M, K] into the packed layout that <see cref="MultiplyPacked"/> reads.</summary>
     /// <exception cref="ArgumentException">Spans too short for the sizes.</exception>
-    public static void Pack(ReadOnlySpan<float> w, int m, int k, Span<float> packed)
-    {
-        if (m < 0 || k < 0 || w.Length < (long)m * k || packed.Length < (long)m * k)
-            throw new ArgumentException($"Gemv.Pack: W [{m}, {k}] needs {(long)m * k} elements (has {w.Length}; the destination {packed.Length}).");
-        int full = k / Block * Block;
-        for (int r = 0; r < m; r++)
-        {
-            ReadOnlySpan<float> row = w.Slice(r * k, k);
-            for (int c = 0; c < full; c += Block) row.Slice(c, Block).CopyTo(packed[RowGroups.Index(m, k, Block, r, c)..]);
-            row[full..].CopyTo(packed[RowGroups.Index(m, k, Block, r, full)..]);
-        }
-    }
+    public static void Pack(ReadOnlySpan<float> w, int m, int k, Span<float> packed) =>
+        RowGroups.Pack(w, m, k, Block, packed, "Gemv.Pack");
 
     /// <summary>W[row, column] in the packed layout of a matrix [M, K].</summary>
     public static float PackedAt(ReadOnlySpan<float> packed, int m, int k, int row, int column) =>

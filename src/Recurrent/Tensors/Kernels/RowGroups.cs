@@ -25,6 +25,24 @@ internal static class RowGroups
         return row < eights + 4 && m - eights >= 4 ? eights : row;
     }
 
+    /// <summary>
+    /// Copies W [M, K] (row-major) into the layout of blocks <paramref name="block"/> columns wide, the elements of a
+    /// block's row in order (the float32 and int8 layouts; bfloat16 pairs its columns within a block on top of this).
+    /// </summary>
+    /// <exception cref="ArgumentException">Spans too short for the sizes.</exception>
+    public static void Pack<T>(ReadOnlySpan<T> w, int m, int k, int block, Span<T> packed, string caller) where T : unmanaged
+    {
+        if (m < 0 || k < 0 || w.Length < (long)m * k || packed.Length < (long)m * k)
+            throw new ArgumentException($"{caller}: W [{m}, {k}] needs {(long)m * k} elements (has {w.Length}; the destination {packed.Length}).");
+        int full = k / block * block;
+        for (int r = 0; r < m; r++)
+        {
+            ReadOnlySpan<T> row = w.Slice(r * k, k);
+            for (int c = 0; c < full; c += block) row.Slice(c, block).CopyTo(packed[Index(m, k, block, r, c)..]);
+            row[full..].CopyTo(packed[Index(m, k, block, r, full)..]);
+        }
+    }
+
     /// <summary>Where W[row, column] of a matrix [M, K] is in the layout of blocks <paramref name="block"/> columns wide.</summary>
     public static int Index(int m, int k, int block, int row, int column)
     {
