@@ -12,8 +12,8 @@ internal static class BenchCommand
     {
         var bench = new Command("bench", "Measure this machine's speed: GEMM, training, inference and generation.");
         bench.Subcommands.Add(CreateGemm());
-        bench.Subcommands.Add(CreateModel("train", "Training speed: forward + backward + Adam step with cross-entropy (median of 5 batches after warm-up).", train: true));
-        bench.Subcommands.Add(CreateModel("infer", "Inference speed: forward only (median of 5 batches after warm-up).", train: false));
+        bench.Subcommands.Add(CreateModel("train", "Training speed: forward + backward + Adam step with cross-entropy (median of 7 batches after warm-up).", train: true));
+        bench.Subcommands.Add(CreateModel("infer", "Inference speed: forward only (median of 7 batches after warm-up).", train: false));
         bench.Subcommands.Add(CreateGenerate());
         return bench;
     }
