@@ -246,7 +246,6 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                 int inSize = bottom ? _o.InputSize : dh;
                 bool fromTokens = bottom && _tokens is not null;
                 bool wantsDx = !bottom || _input is { RequiresGrad: true };
-                ReadOnlySpan<float> layerIn = bottom ? TimeMajorInput : _layerInputs[layer - 1].Span;
                 // The time loops (side by side when the directions get a core each), then in direction order the
                 // weight-gradient GEMMs, which all add into dIn.
                 int layerIndex = layer;
@@ -262,15 +261,27 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                 }
                 if (DirectionsSideBySide && capture is null) Parallelism.For(new DirectionJob(Loop), _d);
                 else for (int dir = 0; dir < _d; dir++) Loop(dir);
-                // Rented after the loops, which gave back the cell states, so it can take their storage.
+                // Rented after the loops, which gave back the cell states, so it can take their storage. The reverse
+                // direction's dX goes to a buffer of its own, added after, so that the two directions' weight
+                // gradients can run side by side like their loops, a core each, with the bits of one after the other.
                 Tensor? dIn = wantsDx ? Tensor.Rent([_t, _b, inSize]) : null;
-                for (int dir = 0; dir < _d; dir++)
+                using Tensor? dInReverse = wantsDx && _d == 2 ? Tensor.Rent([_t, _b, inSize]) : null;
+                void Weights(int dir)
                 {
-                    int k = layer * _d + dir;
+                    int k = layerIndex * _d + dir;
+                    Tensor? dX = dir == 1 ? dInReverse : dIn;
                     if (fromTokens)
                         _passes[k].AccumulateWeightGradientsFromTokens(_embedding!.Value.Span, _embedding.Value.Dim(0), _tokens!,
                             _embedding.RequiresGrad ? _embedding.EnsureGrad().Span : default);
-                    else _passes[k].AccumulateWeightGradients(layerIn, dIn is null ? default : dIn.Span);
+                    else _passes[k].AccumulateWeightGradients(layerIndex == 0 ? TimeMajorInput : _layerInputs[layerIndex - 1].Span, dX is null ? default : dX.Span);
+                }
+                // From tokens, both directions add into the embedding's gradient: one after the other.
+                if (DirectionsSideBySide && !fromTokens) Parallelism.For(new DirectionJob(Weights), _d);
+                else for (int dir = 0; dir < _d; dir++) Weights(dir);
+                if (dInReverse is not null) TensorPrimitives.Add(dIn!.Span, dInReverse.Span, dIn.Span);
+                for (int dir = 0; dir < _d; dir++)
+                {
+                    int k = layer * _d + dir;
                     _dropped[k]?.AccumulateGradient();
                     // This layer's activations are spent: the layers below can use their storage.
                     _passes[k].Dispose();
