@@ -631,7 +631,13 @@ internal sealed unsafe partial class DirectionPass : IDisposable
         {
             RecurrentWeightGradient(dHh, _g, dWhh);
             // RNN and LSTM (either form) add b_hh where they add b_ih, so its gradient is the same sum: one pass, not two.
-            if (_cell == CellKind.Gru) ColumnSums.AddTo(dHh, rows, _g, _g, dBhh);
+            // The GRU's r and z rows of dHh are those of dPre (only n's differ, by the factor r), so their sums are too.
+            if (_cell == CellKind.Gru && !biasSum.IsEmpty)
+            {
+                TensorPrimitives.Add(dBhh[..(2 * _h)], biasSum[..(2 * _h)], dBhh[..(2 * _h)]);
+                ColumnSums.AddTo(dHh[(2 * _h)..], rows, _h, _g, dBhh[(2 * _h)..]);
+            }
+            else if (_cell == CellKind.Gru) ColumnSums.AddTo(dHh, rows, _g, _g, dBhh);
             else TensorPrimitives.Add(dBhh, biasSum, dBhh);
         }
     }
