@@ -6,7 +6,7 @@ namespace Recurrent.Tests.Nn;
 
 /// <summary>
 /// RNN and LSTM layers take W_ih's, W_hh's and the biases' gradients from one product over staged rows [X | H_prev | 1]
-/// when I + H is small (DirectionPass.SharesGateGradients). These compare that with the two separate products, for
+/// when I + H is small (DirectionPass.WeightGradientsInOneProduct). These compare that with the two separate products, for
 /// both directions, a given initial state, mixed lengths, widths with and without the column of ones (I + H a
 /// multiple of 16 or not), and a stage of a few K blocks so that the rows are staged in several chunks.
 /// </summary>

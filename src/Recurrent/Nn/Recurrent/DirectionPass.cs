@@ -422,7 +422,7 @@ internal sealed unsafe partial class DirectionPass : IDisposable
     {
         try
         {
-            if (SharesGateGradients) SharedGateWeightGradients(x, dX);
+            if (WeightGradientsInOneProduct) SharedGateWeightGradients(x, dX);
             else WeightGradientGemms(x, _act.Span, _t * _b, dX);
         }
         finally
@@ -470,7 +470,7 @@ internal sealed unsafe partial class DirectionPass : IDisposable
         RecurrentSideGradients(_act.Span, _dHhT is null ? _act.Span : _dHhT.Span, biasSum.Span);
     }
 
-    /// <summary><see cref="WeightGradientGemms"/> over the sequence's rows when the two sides share dPre (<see cref="SharesGateGradients"/>).</summary>
+    /// <summary><see cref="WeightGradientGemms"/> over the sequence's rows when the two sides share dPre (<see cref="WeightGradientsInOneProduct"/>).</summary>
     private void SharedGateWeightGradients(ReadOnlySpan<float> x, Span<float> dX)
     {
         using var biasSum = Tensor.Rent([_g]);
@@ -488,9 +488,9 @@ internal sealed unsafe partial class DirectionPass : IDisposable
     /// dPre is a large part of its cost: 1024×356×6400 (clf-bilstm's) took 24.4 ms against 10.1 + 18.7 as two
     /// products; 2048×1024×6400 (charlm's second layer) saved 3 % of its time for 12 MB more at the peak.
     /// </summary>
-    private bool SharesGateGradients => _cell is CellKind.RnnTanh or CellKind.RnnRelu or CellKind.Lstm && _dHhT is null && _i + _h <= SharedProductMaxWidth;
+    private bool WeightGradientsInOneProduct => _cell is CellKind.RnnTanh or CellKind.RnnRelu or CellKind.Lstm && _dHhT is null && _i + _h <= SharedProductMaxWidth;
 
-    /// <summary>The widest I + H for which <see cref="SharesGateGradients"/> holds (settable for tests, which compare the two ways).</summary>
+    /// <summary>The widest I + H for which <see cref="WeightGradientsInOneProduct"/> holds (settable for tests, which compare the two ways).</summary>
     internal static int SharedProductMaxWidth = 512;
 
     /// <summary>

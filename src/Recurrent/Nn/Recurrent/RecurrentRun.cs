@@ -246,8 +246,8 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                 int inSize = bottom ? _o.InputSize : dh;
                 bool fromTokens = bottom && _tokens is not null;
                 bool wantsDx = !bottom || _input is { RequiresGrad: true };
-                // The time loops (side by side when the directions get a core each), then in direction order the
-                // weight-gradient GEMMs, which all add into dIn.
+                // The time loops, then the weight-gradient GEMMs, which add into dIn: each side by side when the
+                // directions get a core each, else one direction after the other.
                 int layerIndex = layer;
                 Tensor? dOutLayer = dOut;
                 void Loop(int dir)
