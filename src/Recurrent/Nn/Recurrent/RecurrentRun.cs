@@ -167,6 +167,8 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                     sharesStates ? layerOut.Storage : null, _layer.Norms(layer, dir));
                 _passes.Add(pass);
                 if (layer == 0 && _tokens is not null) pass.ProjectTokens(_embedding!.Value.Span, _embedding.Value.Dim(0), _tokens);
+                else if (ProjectionsInLoop && pass.ProjectsInLoop(needsGrad))
+                    pass.ProjectInLoop(layer == 0 ? _timeMajorInput ?? _input!.Value : _layerInputs[layer - 1]);
                 else pass.Project(layerIn);
             }
             // The time loops: side by side when the directions get a core each, else one after the other.
@@ -213,6 +215,9 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
     /// with no dispatch per step. Each loop gives the same bits on any thread, so results do not change.
     /// </summary>
     private bool DirectionsSideBySide => _d == 2 && Parallelism.ThreadCount == 2;
+
+    /// <summary>Whether passes that can project step by step do (DirectionPass.ProjectInLoop); settable for tests, which compare the two ways.</summary>
+    internal static bool ProjectionsInLoop = true;
 
     private sealed class DirectionJob(Action<int> loop) : IParallelJob
     {
