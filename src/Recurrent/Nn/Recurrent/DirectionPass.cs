@@ -267,7 +267,7 @@ internal sealed unsafe partial class DirectionPass : IDisposable
             }
         }
         _rows.End();
-        ReleaseTokenTable();
+        ReleaseLoopInputs();
         hBuf.Slice(FinalRow * bh, bh).CopyTo(hN);
         if (_cBuf is not null) _cBuf.Span.Slice(FinalRow * bh, bh).CopyTo(cN);
     }
@@ -691,7 +691,8 @@ internal sealed unsafe partial class DirectionPass : IDisposable
         Gemm.Multiply(Transpose.Yes, Transpose.No, m, _h, _b, 1f, dG[..bg], _g, hBuf.Slice(_t * bh, bh), _h, 1f, dW, _h);
     }
 
-    private void ReleaseTokenTable()
+    /// <summary>Gives back what the forward loop alone reads: the folded token table, or the in-loop projection's input and packed W_ih.</summary>
+    private void ReleaseLoopInputs()
     {
         _packedIh?.Dispose();
         _loopBias?.Dispose();
@@ -702,7 +703,7 @@ internal sealed unsafe partial class DirectionPass : IDisposable
 
     public void Dispose()
     {
-        ReleaseTokenTable();
+        ReleaseLoopInputs();
         _act.Dispose();
         _hOwned?.Dispose();
         _cBuf?.Dispose();
