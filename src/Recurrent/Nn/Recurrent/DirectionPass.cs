@@ -507,8 +507,7 @@ internal sealed unsafe partial class DirectionPass : IDisposable
         BothWeightGradients(x, biasSum.Span);
         TensorPrimitives.Add(_bIh.EnsureGrad().Span, biasSum.Span, _bIh.Grad!.Span);
         TensorPrimitives.Add(_bHh.EnsureGrad().Span, biasSum.Span, _bHh.Grad!.Span);
-        if (!dX.IsEmpty)
-            Gemm.Multiply(Transpose.No, Transpose.No, _t * _b, _i, _g, 1f, _act.Span, _g, _wIh.Value.Span, _i, 1f, dX, _i);
+        AddInputGradient(_act.Span, _t * _b, dX);
     }
 
     /// <summary>
@@ -641,6 +640,12 @@ internal sealed unsafe partial class DirectionPass : IDisposable
             ColumnSums.AddTo(dPre, rows, _g, _g, biasSum);
             TensorPrimitives.Add(_bIh.EnsureGrad().Span, biasSum, _bIh.Grad!.Span);
         }
+        AddInputGradient(dPre, rows, dX);
+    }
+
+    /// <summary>dX += dPre·W_ih over <paramref name="rows"/> rows (nothing when dX is not wanted: empty).</summary>
+    private void AddInputGradient(ReadOnlySpan<float> dPre, int rows, Span<float> dX)
+    {
         if (!dX.IsEmpty)
             Gemm.Multiply(Transpose.No, Transpose.No, rows, _i, _g, 1f, dPre, _g, _wIh.Value.Span, _i, 1f, dX, _i);
     }
@@ -662,13 +667,9 @@ internal sealed unsafe partial class DirectionPass : IDisposable
             RecurrentWeightGradient(dHh, _g, dWhh);
             // RNN and LSTM (either form) add b_hh where they add b_ih, so its gradient is the same sum: one pass, not two.
             // The GRU's r and z rows of dHh are those of dPre (only n's differ, by the factor r), so their sums are too.
-            if (_cell == CellKind.Gru && !biasSum.IsEmpty)
-            {
-                TensorPrimitives.Add(dBhh[..(2 * _h)], biasSum[..(2 * _h)], dBhh[..(2 * _h)]);
-                ColumnSums.AddTo(dHh[(2 * _h)..], rows, _h, _g, dBhh[(2 * _h)..]);
-            }
-            else if (_cell == CellKind.Gru) ColumnSums.AddTo(dHh, rows, _g, _g, dBhh);
-            else TensorPrimitives.Add(dBhh, biasSum, dBhh);
+            int shared = _cell == CellKind.Gru ? 2 * _h : _g;
+            TensorPrimitives.Add(dBhh[..shared], biasSum[..shared], dBhh[..shared]);
+            if (shared < _g) ColumnSums.AddTo(dHh[shared..], rows, _g - shared, _g, dBhh[shared..]);
         }
     }
 

@@ -145,7 +145,6 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
             _timeMajorInput = Tensor.Rent([_t, _b, _o.InputSize], clear: false);
             SwapBatchTime(_input.Value.Span, _timeMajorInput.Span, _b, _t, _o.InputSize);
         }
-        ReadOnlySpan<float> x0 = TimeMajorInput;
         // When the top layer keeps its hidden states in this copy, backward reads them: it lives as long as the run.
         _topTimeMajor = batchFirstSequence ? Tensor.Rent([_t, _b, dh], clear: false, stateCapacity) : null;
         Tensor? topOut = _topTimeMajor;
@@ -156,7 +155,6 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
             bool top = layer == _l - 1;
             bool sharesStates = top ? statesInOutput : _lowerOutputsHoldStates;
             Tensor layerOut = top ? topOut ?? _output.Value : Tensor.Rent([_t, _b, dh], clear: false, sharesStates ? stateCapacity : 0);
-            ReadOnlySpan<float> layerIn = layer == 0 ? x0 : _layerInputs[layer - 1].Span;
             int inSize = layer == 0 ? _o.InputSize : dh;
             for (int dir = 0; dir < _d; dir++)
             {
@@ -167,9 +165,8 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                     sharesStates ? layerOut.Storage : null, _layer.Norms(layer, dir));
                 _passes.Add(pass);
                 if (layer == 0 && _tokens is not null) pass.ProjectTokens(_embedding!.Value.Span, _embedding.Value.Dim(0), _tokens);
-                else if (ProjectionsInLoop && pass.ProjectsInLoop(needsGrad))
-                    pass.ProjectInLoop(layer == 0 ? _timeMajorInput ?? _input!.Value : _layerInputs[layer - 1]);
-                else pass.Project(layerIn);
+                else if (ProjectionsInLoop && pass.ProjectsInLoop(needsGrad)) pass.ProjectInLoop(LayerInput(layer)!);
+                else pass.Project(LayerInput(layer)!.Span);
             }
             // The time loops: side by side when the directions get a core each, else one after the other.
             int layerIndex = layer;
@@ -208,7 +205,10 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
     }
 
     /// <summary>Layer 0's input [T, B, I] (empty when it reads token ids).</summary>
-    private ReadOnlySpan<float> TimeMajorInput => _timeMajorInput is not null ? _timeMajorInput.Span : _input is null ? default : _input.Value.Span;
+    private ReadOnlySpan<float> TimeMajorInput => LayerInput(0) is { } x ? x.Span : default;
+
+    /// <summary>The input of layer <paramref name="layer"/> [T, B, I]: the output below it, or for layer 0 the time-major input (null when it reads token ids).</summary>
+    private Tensor? LayerInput(int layer) => layer > 0 ? _layerInputs[layer - 1] : _timeMajorInput ?? _input?.Value;
 
     /// <summary>
     /// On two cores the two directions of a bidirectional layer run their time loops side by side, one per core,
@@ -278,7 +278,7 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                     if (fromTokens)
                         _passes[k].AccumulateWeightGradientsFromTokens(_embedding!.Value.Span, _embedding.Value.Dim(0), _tokens!,
                             _embedding.RequiresGrad ? _embedding.EnsureGrad().Span : default);
-                    else _passes[k].AccumulateWeightGradients(layerIndex == 0 ? TimeMajorInput : _layerInputs[layerIndex - 1].Span, dX is null ? default : dX.Span);
+                    else _passes[k].AccumulateWeightGradients(LayerInput(layerIndex)!.Span, dX is null ? default : dX.Span);
                 }
                 // From tokens, both directions add into the embedding's gradient: one after the other.
                 if (DirectionsSideBySide && !fromTokens) Parallelism.For(new DirectionJob(Weights), _d);
