@@ -73,7 +73,7 @@ internal sealed partial class DirectionPass
         {
             int h = p._h, g = p._g, bh = p._b * h, bg = p._b * g;
             ReadOnlySpan<bool> active = p._active.AsSpan(t * p._b + b0, n);
-            Span<float> gates = p._act.Span.Slice(t * bg + b0 * g, n * g);
+            Span<float> gates = p._act.Span.Slice(p.GateRow(t, b0) * g, n * g);
             Span<float> hBuf = p.HBuf, scratch = _scratch!.Span;
             ReadOnlySpan<float> hPrev = hBuf.Slice(p.PrevRow(t) * bh + b0 * h, n * h);
             Span<float> hNext = hBuf.Slice(p.NextRow(t) * bh + b0 * h, n * h);
@@ -86,12 +86,12 @@ internal sealed partial class DirectionPass
                 case CellKind.Lstm:
                 {
                     Span<float> c = p._cBuf!.Span;
-                    CellKernels.LstmForward(gates, c.Slice(p.PrevRow(t) * bh + b0 * h, n * h), hPrev, c.Slice(p.NextRow(t) * bh + b0 * h, n * h), hNext,
+                    CellKernels.LstmForward(gates, c.Slice(p.CellRow(p.PrevRow(t)) * bh + b0 * h, n * h), hPrev, c.Slice(p.CellRow(p.NextRow(t)) * bh + b0 * h, n * h), hNext,
                         scratch.Slice(b0 * h, n * h), active, h);
                     break;
                 }
                 case CellKind.Gru:
-                    CellKernels.GruForward(gates, scratch.Slice(b0 * g, n * g), hPrev, hNext, p._aux!.Span.Slice(t * bh + b0 * h, n * h), active, h);
+                    CellKernels.GruForward(gates, scratch.Slice(b0 * g, n * g), hPrev, hNext, p._aux!.Span.Slice(p.AuxRow(t, b0) * h, n * h), active, h);
                     break;
                 case CellKind.LayerNormLstm:
                 {

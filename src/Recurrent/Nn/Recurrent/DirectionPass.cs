@@ -28,11 +28,13 @@ internal sealed unsafe partial class DirectionPass : IDisposable
     private readonly bool _reverse;
     private readonly Variable _wIh, _wHh, _bIh, _bHh;   // _wHh may be a weight-dropped copy of the parameter
     private readonly bool[] _active;          // [T·B]
-    private readonly Tensor _act;             // [T, B, G] gate activations; gate gradients after backward
+    private Tensor _act;                      // [T, B, G] gate activations; gate gradients after backward ([B, G] when _gatesPerStep)
+    private readonly bool _savesForBackward;  // false (inference): what only backward reads is kept for one step at a time
+    private bool _gatesPerStep;               // _act holds one step's gates [B, G]: no backward reads them and no projection writes them all up front
     private readonly float[] _hStorage;       // hBuf [T+1, B, H]: the caller's output storage, or _hOwned's
     private readonly Tensor? _hOwned;         // hBuf when this pass owns it
-    private Tensor? _cBuf;                    // [T+1, B, H] LSTM; released when the backward loop is done
-    private readonly Tensor? _aux;            // [T, B, H] GRU hn, original GRU r⊙h
+    private Tensor? _cBuf;                    // [T+1, B, H] LSTM ([3, B, H] in inference: CellRow); released when the backward loop is done
+    private readonly Tensor? _aux;            // [T, B, H] GRU hn ([B, H] in inference: AuxRow), original GRU r⊙h
     private Tensor? _dHhT;                    // [T·B, G] GRU, LN-LSTM: gradients of the recurrent pre-activations, between the backward loop and the weight gradients
     private readonly LayerNormGains? _ln;     // LN-LSTM: gains and the cell's shift
     private Tensor? _xHat, _xRstd;            // LN-LSTM: normalised input projections [rows, G] and their r [rows] (rows: T·B, or V from tokens)
@@ -49,9 +51,13 @@ internal sealed unsafe partial class DirectionPass : IDisposable
     /// active and the output holds this direction alone, <paramref name="outputStorage"/> may be the output's own
     /// storage [T, B, H], able to hold (T+1)·B·H floats: the pass keeps its hidden states in it (row T: the
     /// initial state), so the output needs no copy. Null: the pass keeps its own and copies into the output.
+    /// Without <paramref name="savesForBackward"/> (inference) a pass whose steps start their rows inside the loop
+    /// (<see cref="ProjectTokens"/>, <see cref="ProjectInLoop"/>) keeps one step's gates [B, G] instead of all T·B rows:
+    /// each step writes and reads them while they are in cache, instead of fresh memory for every step.
     /// </summary>
     public DirectionPass(CellKind cell, int t, int b, int i, int h, bool reverse, bool[] active,
-        Variable wIh, Variable wHh, Variable bIh, Variable bHh, float[]? outputStorage = null, LayerNormGains? norms = null)
+        Variable wIh, Variable wHh, Variable bIh, Variable bHh, float[]? outputStorage = null, LayerNormGains? norms = null,
+        bool savesForBackward = true)
     {
         (_cell, _t, _b, _i, _h, _reverse, _active) = (cell, t, b, i, h, reverse, active);
         if ((cell == CellKind.LayerNormLstm) != (norms is not null))
@@ -59,7 +65,9 @@ internal sealed unsafe partial class DirectionPass : IDisposable
         _ln = norms;
         _g = wIh.Value.Dim(0);
         (_wIh, _wHh, _bIh, _bHh) = (wIh, wHh, bIh, bHh);
-        _act = Tensor.Rent([t, b, _g], clear: false);
+        _savesForBackward = savesForBackward;
+        _gatesPerStep = !savesForBackward && cell is CellKind.RnnTanh or CellKind.RnnRelu or CellKind.Lstm or CellKind.Gru;
+        _act = _gatesPerStep ? Tensor.Rent([b, _g], clear: false) : Tensor.Rent([t, b, _g], clear: false);
         if (outputStorage is not null)
         {
             if (outputStorage.Length < (long)(t + 1) * b * h)
@@ -71,14 +79,41 @@ internal sealed unsafe partial class DirectionPass : IDisposable
             _hOwned = Tensor.Rent([t + 1, b, h], clear: false);
             _hStorage = _hOwned.Storage;
         }
-        if (cell.HasCellState()) _cBuf = Tensor.Rent([t + 1, b, h], clear: false);
+        if (cell.HasCellState()) _cBuf = Tensor.Rent([CellsPerStep ? 3 : t + 1, b, h], clear: false);
         if (norms is not null)
         {
             (_hHat, _hRstd) = (Tensor.Rent([t, b, _g], clear: false), Tensor.Rent([t * b], clear: false));
             (_cHat, _cRstd) = (Tensor.Rent([t, b, h], clear: false), Tensor.Rent([t * b], clear: false));
         }
-        if (cell is CellKind.Gru or CellKind.GruOriginal) _aux = Tensor.Rent([t, b, h], clear: false);
+        if (cell is CellKind.Gru or CellKind.GruOriginal) _aux = Tensor.Rent([HnPerStep ? 1 : t, b, h], clear: false);
         _rows = new GateRows(this);
+    }
+
+    /// <summary>The row of the gates that step t's batch row b0 uses: its own, or row b0 of the one step kept.</summary>
+    private int GateRow(int t, int b0) => _gatesPerStep ? b0 : t * _b + b0;
+
+    /// <summary>Inference LSTM: the cells in three rows, the initial one and two that the steps take in turn.</summary>
+    private bool CellsPerStep => !_savesForBackward && _cell == CellKind.Lstm;
+
+    /// <summary>The row of the cells that holds hBuf's row <paramref name="row"/>.</summary>
+    private int CellRow(int row) => !CellsPerStep ? row : row == InitialRow ? 2 : row % 2;
+
+    /// <summary>Inference GRU: hn, which only backward reads, is kept for the current step alone.</summary>
+    private bool HnPerStep => !_savesForBackward && _cell == CellKind.Gru;
+
+    /// <summary>The row of hn that step t's batch row b0 uses.</summary>
+    private int AuxRow(int t, int b0) => HnPerStep ? b0 : t * _b + b0;
+
+    /// <summary>Whether the gates are kept for one step at a time (for tests).</summary>
+    internal bool KeepsOneStepOfGates => _gatesPerStep;
+
+    /// <summary>The gates of every step, for a projection that writes them all before the loop.</summary>
+    private void KeepGatesOfEveryStep()
+    {
+        if (!_gatesPerStep) return;
+        _act.Dispose();
+        _act = Tensor.Rent([_t, _b, _g], clear: false);
+        _gatesPerStep = false;
     }
 
     private int PrevRow(int t) => _reverse ? t + 1 : t == 0 ? _t : t - 1;
@@ -110,6 +145,7 @@ internal sealed unsafe partial class DirectionPass : IDisposable
     /// <summary>The part of <see cref="Forward"/> before the time loop: Pre = X·W_ihᵀ + b_ih (+ b_hh), one GEMM.</summary>
     public void Project(ReadOnlySpan<float> x)
     {
+        KeepGatesOfEveryStep();
         int rows = _t * _b;
         Span<float> act = _act.Span;
         if (_ln is not null)
@@ -177,6 +213,7 @@ internal sealed unsafe partial class DirectionPass : IDisposable
             (_tokenTable, _tokenIds) = (table, tokens);
             return;
         }
+        KeepGatesOfEveryStep();
         TokenRows.Gather(table.Span, tokens, _act.Span, _g);
         table.Dispose();
     }
@@ -249,7 +286,7 @@ internal sealed unsafe partial class DirectionPass : IDisposable
         int bh = _b * _h;
         Span<float> hBuf = HBuf;
         h0.CopyTo(hBuf.Slice(InitialRow * bh, bh));
-        if (_cBuf is not null) c0.CopyTo(_cBuf.Span.Slice(InitialRow * bh, bh));
+        if (_cBuf is not null) c0.CopyTo(_cBuf.Span.Slice(CellRow(InitialRow) * bh, bh));
         using var scratch = Tensor.Rent([_b * _g], clear: false);
         // W_hhᵀ is the right operand of every step: pack it once for the whole loop.
         ReadOnlySpan<float> wHh = _wHh.Value.Span;
@@ -269,7 +306,7 @@ internal sealed unsafe partial class DirectionPass : IDisposable
         _rows.End();
         ReleaseLoopInputs();
         hBuf.Slice(FinalRow * bh, bh).CopyTo(hN);
-        if (_cBuf is not null) _cBuf.Span.Slice(FinalRow * bh, bh).CopyTo(cN);
+        if (_cBuf is not null) _cBuf.Span.Slice(CellRow(FinalRow) * bh, bh).CopyTo(cN);
     }
 
     /// <summary>One step; <paramref name="packed"/> is W_hhᵀ (original GRU: its r, z rows; <paramref name="packedN"/> its n rows).</summary>
@@ -320,8 +357,9 @@ internal sealed unsafe partial class DirectionPass : IDisposable
     private void RecurrentProduct(int t, int b0, int n, ReadOnlySpan<float> hPrev, Span<float> scratch, PackedMatrix packed)
     {
         int rows = t * _b + b0;
+        Span<float> gates = _act.Span.Slice(GateRow(t, b0) * _g, n * _g);
         if (_loopInput is not null)
-            Gemm.MultiplyAddRowBias(Transpose.No, n, 1f, _loopInput.Span.Slice(rows * _i, n * _i), _i, _packedIh!, _loopBias!.Span, _act.Span.Slice(rows * _g, n * _g), _g);
+            Gemm.MultiplyAddRowBias(Transpose.No, n, 1f, _loopInput.Span.Slice(rows * _i, n * _i), _i, _packedIh!, _loopBias!.Span, gates, _g);
         switch (_cell)
         {
             case CellKind.Gru:
@@ -332,8 +370,8 @@ internal sealed unsafe partial class DirectionPass : IDisposable
                 break;
             default:
                 if (_tokenTable is not null)
-                    Gemm.MultiplyAddTableRows(Transpose.No, n, 1f, hPrev, _h, packed, _tokenTable.Span, _tokenIds.AsSpan(rows, n), _act.Span.Slice(rows * _g, n * _g), _g);
-                else Gemm.Multiply(Transpose.No, n, 1f, hPrev, _h, packed, 1f, _act.Span.Slice(rows * _g, n * _g), _g);
+                    Gemm.MultiplyAddTableRows(Transpose.No, n, 1f, hPrev, _h, packed, _tokenTable.Span, _tokenIds.AsSpan(rows, n), gates, _g);
+                else Gemm.Multiply(Transpose.No, n, 1f, hPrev, _h, packed, 1f, gates, _g);
                 break;
         }
     }
@@ -383,6 +421,8 @@ internal sealed unsafe partial class DirectionPass : IDisposable
     public void BackwardLoop(Tensor? dOutput, int outOffset, int outStride,
         ReadOnlySpan<float> dhN, ReadOnlySpan<float> dcN, Span<float> dh0, Span<float> dc0, Tensor? capture)
     {
+        if (!_savesForBackward)
+            throw new InvalidOperationException("DirectionPass: this pass was built without savesForBackward, so it kept no gates or cells for backward; build it with savesForBackward to train.");
         int bh = _b * _h;
         _dHhT?.Dispose();
         _dHhT = RecurrentApart ? Tensor.Rent([_t * _b, _g], clear: false) : null;

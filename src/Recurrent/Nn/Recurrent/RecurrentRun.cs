@@ -162,7 +162,7 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                 _dropped.Add(dropped);
                 var pass = new DirectionPass(_o.Cell, _t, _b, inSize, _h, dir == 1, _active,
                     _layer.WeightIh(layer, dir), dropped?.Weight ?? _layer.WeightHh(layer, dir), _layer.BiasIh(layer, dir), _layer.BiasHh(layer, dir),
-                    sharesStates ? layerOut.Storage : null, _layer.Norms(layer, dir));
+                    sharesStates ? layerOut.Storage : null, _layer.Norms(layer, dir), savesForBackward: needsGrad);
                 _passes.Add(pass);
                 if (layer == 0 && _tokens is not null) pass.ProjectTokens(_embedding!.Value.Span, _embedding.Value.Dim(0), _tokens);
                 else if (ProjectionsInLoop && pass.ProjectsInLoop(needsGrad)) pass.ProjectInLoop(LayerInput(layer)!);

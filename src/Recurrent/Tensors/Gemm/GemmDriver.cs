@@ -203,12 +203,16 @@ internal static unsafe class GemmDriver
             _biasRows = null;
         }
 
+        /// <summary>The bias row, or the table row, that row <paramref name="row"/> of C starts from.</summary>
+        private float* StartRow(int row) => _biasRows == null ? _bias : _bias + (long)_biasRows[row] * _n;
+
         public void Execute(int index)
         {
             int i0 = index / _tilesN * _mc, j0 = index % _tilesN * _nc;
             int mt = Math.Min(_mc, _m - i0), nt = Math.Min(_nc, _n - j0);
             EnsureBuffers();
             float* packA = _packA, packB = _packB;
+            float** startRows = stackalloc float*[MR];
             for (int p0 = _k0; p0 < _k1; p0 += KC)
             {
                 int kc = Math.Min(KC, _k1 - p0);
@@ -229,15 +233,23 @@ internal static unsafe class GemmDriver
                     {
                         int mr = Math.Min(MR, mt - ir);
                         float* cTile = _c + (long)(i0 + ir) * _ldc + j0 + jr;
-                        // The bias goes into the C micro-tile just before its first product, while it is in L1,
-                        // instead of a pass of its own over all of C beforehand.
-                        if (p0 == 0 && _bias != null)
-                            for (int r = 0; r < mr; r++)
-                            {
-                                float* from = _biasRows == null ? _bias : _bias + (long)_biasRows[i0 + ir + r] * _n;
-                                new ReadOnlySpan<float>(from + j0 + jr, nr).CopyTo(new Span<float>(cTile + (long)r * _ldc, nr));
-                            }
                         float* aPanel = packA + ir * kc;
+                        if (p0 == 0 && _bias != null)
+                        {
+                            // Each row of the first K block starts from its bias (or token-table) row, not from a pass
+                            // of its own over all of C. The AVX-512 kernel reads that row in place of C's, which it then
+                            // only writes: C's lines are neither read nor waited for, which pays where they are in cache
+                            // (an inference pass reuses one step's gates). Other kernels and partial tiles get the rows
+                            // copied into C first, while it is in L1. The same bits either way.
+                            if (_kernel == GemmKernel.Avx512 && mr == MR && nr == NR)
+                            {
+                                for (int r = 0; r < MR; r++) startRows[r] = StartRow(i0 + ir + r) + j0 + jr;
+                                GemmKernels.Kernel512From(kc, aPanel, bPanel, cTile, _ldc, _alpha, beta, startRows);
+                                continue;
+                            }
+                            for (int r = 0; r < mr; r++)
+                                new ReadOnlySpan<float>(StartRow(i0 + ir + r) + j0 + jr, nr).CopyTo(new Span<float>(cTile + (long)r * _ldc, nr));
+                        }
                         if (mr == MR && nr == NR) Invoke(_kernel, kc, aPanel, bPanel, cTile, _ldc, _alpha, beta);
                         else EdgeTile(_kernel, kc, aPanel, bPanel, cTile, _ldc, mr, nr, _alpha, beta);
                     }

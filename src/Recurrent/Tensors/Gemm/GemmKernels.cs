@@ -18,8 +18,36 @@ internal static unsafe class GemmKernels
     public static bool Avx2Supported => Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>AVX-512: 8 rows × 2 zmm columns, 16 accumulators.</summary>
+    public static void Kernel512(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta) =>
+        Kernel512Tile(kc, a, b, c, ldc, alpha, beta, new RowsOfC(c, ldc));
+
+    /// <summary>
+    /// As <see cref="Kernel512"/> with the β term of row r read from <paramref name="from"/>[r] (32 floats) instead of
+    /// C's row r, which is only written: C = α·A·B + β·From. The same arithmetic, so the same bits as copying the rows
+    /// into C first; C's lines are not read, nor their copy waited for (a bias or a token table's rows, start values
+    /// of a GEMM that writes C afresh).
+    /// </summary>
+    public static void Kernel512From(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float** from) =>
+        Kernel512Tile(kc, a, b, c, ldc, alpha, beta, new GivenRows(from));
+
+    /// <summary>Where the β term of a tile row comes from.</summary>
+    private interface IBetaRows
+    {
+        float* Row(int r);
+    }
+
+    private readonly struct RowsOfC(float* c, int ldc) : IBetaRows
+    {
+        public float* Row(int r) => c + (long)r * ldc;
+    }
+
+    private readonly struct GivenRows(float** rows) : IBetaRows
+    {
+        public float* Row(int r) => rows[r];
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Kernel512(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    private static void Kernel512Tile<TRows>(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, TRows from) where TRows : struct, IBetaRows
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
@@ -48,14 +76,14 @@ internal static unsafe class GemmKernels
             a += MR;
             b += NR;
         }
-        Store512(c, alpha, beta, c00, c01); c += ldc;
-        Store512(c, alpha, beta, c10, c11); c += ldc;
-        Store512(c, alpha, beta, c20, c21); c += ldc;
-        Store512(c, alpha, beta, c30, c31); c += ldc;
-        Store512(c, alpha, beta, c40, c41); c += ldc;
-        Store512(c, alpha, beta, c50, c51); c += ldc;
-        Store512(c, alpha, beta, c60, c61); c += ldc;
-        Store512(c, alpha, beta, c70, c71);
+        Store512(c, from.Row(0), alpha, beta, c00, c01); c += ldc;
+        Store512(c, from.Row(1), alpha, beta, c10, c11); c += ldc;
+        Store512(c, from.Row(2), alpha, beta, c20, c21); c += ldc;
+        Store512(c, from.Row(3), alpha, beta, c30, c31); c += ldc;
+        Store512(c, from.Row(4), alpha, beta, c40, c41); c += ldc;
+        Store512(c, from.Row(5), alpha, beta, c50, c51); c += ldc;
+        Store512(c, from.Row(6), alpha, beta, c60, c61); c += ldc;
+        Store512(c, from.Row(7), alpha, beta, c70, c71);
     }
 
     /// <summary>
@@ -92,19 +120,23 @@ internal static unsafe class GemmKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store512Half(float* c, float alpha, float beta, Vector512<float> v)
+    private static void Store512Half(float* c, float alpha, float beta, Vector512<float> v) => Store512Half(c, c, alpha, beta, v);
+
+    /// <summary>c = α·v + β·from (from not read when β = 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store512Half(float* c, float* from, float alpha, float beta, Vector512<float> v)
     {
         v *= Vector512.Create(alpha);
-        if (beta != 0f) v += Vector512.Create(beta) * Vector512.Load(c);
+        if (beta != 0f) v += Vector512.Create(beta) * Vector512.Load(from);
         v.Store(c);
     }
 
     /// <summary>A row of the 8×32 tile: its two halves stored as <see cref="Kernel512Half"/> stores one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store512(float* c, float alpha, float beta, Vector512<float> v0, Vector512<float> v1)
+    private static void Store512(float* c, float* from, float alpha, float beta, Vector512<float> v0, Vector512<float> v1)
     {
-        Store512Half(c, alpha, beta, v0);
-        Store512Half(c + 16, alpha, beta, v1);
+        Store512Half(c, from, alpha, beta, v0);
+        Store512Half(c + 16, from + 16, alpha, beta, v1);
     }
 
     /// <summary>AVX2/FMA: the 8×32 tile as four 4×16 blocks of 8 ymm accumulators.</summary>
