@@ -21,7 +21,7 @@ public sealed class InferenceStepBuffersTests
     [InlineData(CellKind.Lstm, 40, 2, false, true, 2)]     // layer 0 from a token table, layer 1 projected up front
     [InlineData(CellKind.Lstm, 40, 1, true, true, 1)]
     [InlineData(CellKind.Gru, 342, 2, false, false, 2)]
-    [InlineData(CellKind.Gru, 48, 2, true, true, 2)]       // the GRU gathers its token rows up front
+    [InlineData(CellKind.Gru, 48, 2, true, true, 2)]       // each step copies its token rows into the one step of gates
     [InlineData(CellKind.RnnTanh, 64, 2, false, true, 2)]
     [InlineData(CellKind.RnnRelu, 1024, 1, false, false, 1)]
     [InlineData(CellKind.GruOriginal, 32, 2, false, false, 2)]
@@ -62,9 +62,12 @@ public sealed class InferenceStepBuffersTests
         DirectionPass upFront = Pass(CellKind.Lstm, savesForBackward: false);
         upFront.Project(new float[2 * 3 * 8]);
         Assert.False(upFront.KeepsOneStepOfGates);
-        DirectionPass gathered = Pass(CellKind.Gru, savesForBackward: false);
-        gathered.ProjectTokens(embedding, 5, tokens);
-        Assert.False(gathered.KeepsOneStepOfGates);
+        DirectionPass gruTable = Pass(CellKind.Gru, savesForBackward: false);
+        gruTable.ProjectTokens(embedding, 5, tokens);
+        Assert.True(gruTable.KeepsOneStepOfGates);
+        DirectionPass gruUpFront = Pass(CellKind.Gru, savesForBackward: false);
+        gruUpFront.Project(new float[2 * 3 * 8]);
+        Assert.False(gruUpFront.KeepsOneStepOfGates);
     }
 
     [Fact]

@@ -206,10 +206,11 @@ internal sealed unsafe partial class DirectionPass : IDisposable
             using var bias = UpFrontBias();
             Gemm.MultiplyAddRowBias(Transpose.No, Transpose.Yes, vocabulary, _g, _i, 1f, embedding, _i, _wIh.Value.Span, _i, bias.Span, table.Span, _g);
         }
-        if (_cell is CellKind.RnnTanh or CellKind.RnnRelu or CellKind.Lstm)
+        if (_cell is CellKind.RnnTanh or CellKind.RnnRelu or CellKind.Lstm || _cell == CellKind.Gru && _gatesPerStep)
         {
             // Each step's recurrent GEMM starts its rows from their table rows (RecurrentProduct): the same bits as
-            // gathering every row here first, without writing and reading back T·B·G floats.
+            // gathering every row here first, without writing and reading back T·B·G floats. The GRU, whose recurrent
+            // products go apart, copies its step's rows into the one step of gates that inference keeps.
             (_tokenTable, _tokenIds) = (table, tokens);
             return;
         }
@@ -352,7 +353,8 @@ internal sealed unsafe partial class DirectionPass : IDisposable
 
     /// <summary>
     /// Step t's recurrent product W_hh·h for rows [b0, b0 + n) (every cell but the original GRU): added into the gates
-    /// (RNN, LSTM), or apart: starting from b_hh in the scratch rows (GRU), raw into x̂_hh (LN-LSTM).
+    /// (RNN, LSTM), or apart: starting from b_hh in the scratch rows (GRU), raw into x̂_hh (LN-LSTM). The gates' input
+    /// side comes first where the loop makes it: the in-loop projection, or a GRU's token-table rows copied in.
     /// </summary>
     private void RecurrentProduct(int t, int b0, int n, ReadOnlySpan<float> hPrev, Span<float> scratch, PackedMatrix packed)
     {
@@ -363,6 +365,8 @@ internal sealed unsafe partial class DirectionPass : IDisposable
         switch (_cell)
         {
             case CellKind.Gru:
+                if (_tokenTable is not null)
+                    for (int r = 0; r < n; r++) _tokenTable.Span.Slice(_tokenIds![rows + r] * _g, _g).CopyTo(gates.Slice(r * _g, _g));
                 Gemm.MultiplyAddRowBias(Transpose.No, n, 1f, hPrev, _h, packed, _bHh.Value.Span, scratch.Slice(b0 * _g, n * _g), _g);
                 break;
             case CellKind.LayerNormLstm:
