@@ -23,6 +23,7 @@ public sealed class InferenceStepBuffersTests
     [InlineData(CellKind.Gru, 342, 2, false, false, 2)]
     [InlineData(CellKind.Gru, 48, 2, true, true, 2)]       // each step copies its token rows into the one step of gates
     [InlineData(CellKind.RnnTanh, 64, 2, false, true, 2)]
+    [InlineData(CellKind.RnnTanh, 512, 2, false, false, 2)]  // 512 gate rows: in the loop in inference alone
     [InlineData(CellKind.RnnRelu, 1024, 1, false, false, 1)]
     [InlineData(CellKind.GruOriginal, 32, 2, false, false, 2)]
     [InlineData(CellKind.LayerNormLstm, 32, 1, false, true, 2)]

@@ -5,8 +5,8 @@ using Recurrent.Tensors;
 namespace Recurrent.Tests.Nn;
 
 /// <summary>
-/// Layers with at least 1,024 gate rows project each step's rows inside the time loop (DirectionPass.ProjectInLoop)
-/// instead of all T·B rows up front (when training, for inputs of at most 256 features). A GEMM row does not depend on the other rows, so the outputs, final states and
+/// Layers with at least 1,024 gate rows (512 in inference) project each step's rows inside the time loop
+/// (DirectionPass.ProjectInLoop) instead of all T·B rows up front (when training, for inputs of at most 256 features). A GEMM row does not depend on the other rows, so the outputs, final states and
 /// every gradient must keep the bits of projecting up front: with and without gradients, one and two layers, one and
 /// two directions, mixed lengths, on one thread (a step at a time) and on two (the loop split by rows).
 /// </summary>
@@ -45,12 +45,15 @@ public sealed class ProjectionInLoopTests
         foreach (bool training in new[] { false, true })
         {
             Assert.True(Pass(CellKind.Lstm, 256, 256).ProjectsInLoop(training));
-            Assert.False(Pass(CellKind.Lstm, 255, 4).ProjectsInLoop(training));          // 1,020 gate rows
-            Assert.False(Pass(CellKind.RnnTanh, 512, 4).ProjectsInLoop(training));
+            Assert.False(Pass(CellKind.Lstm, 127, 4).ProjectsInLoop(training));          // 508 gate rows
+            Assert.False(Pass(CellKind.RnnTanh, 511, 4).ProjectsInLoop(training));
             Assert.False(Pass(CellKind.GruOriginal, 512, 4).ProjectsInLoop(training));
             Assert.False(Pass(CellKind.LayerNormLstm, 256, 4).ProjectsInLoop(training));
         }
         Assert.True(Pass(CellKind.Lstm, 512, 512).ProjectsInLoop(training: false));
+        Assert.True(Pass(CellKind.RnnTanh, 512, 4).ProjectsInLoop(training: false));   // in inference from 512 gate rows,
+        Assert.False(Pass(CellKind.RnnTanh, 512, 4).ProjectsInLoop(training: true));   // when training from 1,024
+        Assert.False(Pass(CellKind.Lstm, 255, 4).ProjectsInLoop(training: true));      // 1,020 gate rows
         Assert.False(Pass(CellKind.Lstm, 512, 512).ProjectsInLoop(training: true));    // a wide input: projected up front
         Assert.Throws<InvalidOperationException>(() => Pass(CellKind.GruOriginal, 8, 4).ProjectInLoop(Tensor.Zeros(2, 3, 4)));
     }

@@ -168,14 +168,17 @@ internal sealed unsafe partial class DirectionPass : IDisposable
     }
 
     /// <summary>
-    /// Whether <see cref="ProjectInLoop"/> pays: RNN, LSTM and GRU with at least 1,024 gate rows (each step's projection
-    /// a wide product), and when training only for inputs of at most 256 features, whose up-front product (K = I) runs
-    /// well below the kernel's speed. Measured in one process, alternating the two ways batch by batch: clf-bilstm
-    /// training (G = 1,024, I = 100) −3 to −4 %, charlm-lstm inference −1.5 to −2 %; charlm-lstm training (I = 512)
-    /// only −0.4 % for 4 MB more at its peak (W_ih packed beside W_hh), charlm-gru level, and charlm-rnn (G = 512)
-    /// 1–2 % slower, its 32×512×512 step products too small to beat one large GEMM.
+    /// Whether <see cref="ProjectInLoop"/> pays: RNN, LSTM and GRU with at least 1,024 gate rows when training (each
+    /// step's projection a wide product), and then only for inputs of at most 256 features, whose up-front product
+    /// (K = I) runs well below the kernel's speed; in inference from 512 gate rows. Measured in one process, alternating
+    /// the two ways batch by batch: clf-bilstm training (G = 1,024, I = 100) −3 to −4 %, charlm-lstm inference −1.5 to
+    /// −2 %; charlm-lstm training (I = 512) only −0.4 % for 4 MB more at its peak (W_ih packed beside W_hh), charlm-gru
+    /// level, and charlm-rnn training (G = 512) 1–2 % slower, its 32×512×512 step products too small to beat one large
+    /// GEMM. In inference, where the loop keeps one step's gates in cache (the projection up front writes them all to
+    /// memory), charlm-rnn's second layer gained 1.3–3.7 % in six alternations.
     /// </summary>
-    public bool ProjectsInLoop(bool training) => _ln is null && _cell != CellKind.GruOriginal && _g >= 1024 && (!training || _i <= 256);
+    public bool ProjectsInLoop(bool training) =>
+        _ln is null && _cell != CellKind.GruOriginal && _g >= (training ? 1024 : 512) && (!training || _i <= 256);
 
     /// <summary>
     /// <see cref="Project"/> left to the time loop: each step starts its rows from b + x_t·W_ihᵀ (W_ih packed once) just
