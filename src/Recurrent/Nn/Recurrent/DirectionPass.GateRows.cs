@@ -71,7 +71,7 @@ internal sealed partial class DirectionPass
 
         public void ForwardRows(int t, int b0, int n)
         {
-            int h = p._h, g = p._g, bh = p._b * h, bg = p._b * g;
+            int h = p._h, g = p._g, bh = p._b * h;
             ReadOnlySpan<bool> active = p._active.AsSpan(t * p._b + b0, n);
             Span<float> gates = p._act.Span.Slice(p.GateRow(t, b0) * g, n * g);
             Span<float> hBuf = p.HBuf, scratch = _scratch!.Span;

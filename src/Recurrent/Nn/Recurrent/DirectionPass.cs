@@ -51,9 +51,10 @@ internal sealed unsafe partial class DirectionPass : IDisposable
     /// active and the output holds this direction alone, <paramref name="outputStorage"/> may be the output's own
     /// storage [T, B, H], able to hold (T+1)·B·H floats: the pass keeps its hidden states in it (row T: the
     /// initial state), so the output needs no copy. Null: the pass keeps its own and copies into the output.
-    /// Without <paramref name="savesForBackward"/> (inference) a pass whose steps start their rows inside the loop
-    /// (<see cref="ProjectTokens"/>, <see cref="ProjectInLoop"/>) keeps one step's gates [B, G] instead of all T·B rows:
-    /// each step writes and reads them while they are in cache, instead of fresh memory for every step.
+    /// Without <paramref name="savesForBackward"/> (inference) what only backward reads is kept for one step at a time:
+    /// the gates [B, G] of a pass whose steps start their rows inside the loop (<see cref="ProjectTokens"/>,
+    /// <see cref="ProjectInLoop"/>), the LSTM's cells, the GRU's hn. Each step then writes and reads them while they
+    /// are in cache, instead of fresh memory for every step; <see cref="BackwardLoop"/> refuses such a pass.
     /// </summary>
     public DirectionPass(CellKind cell, int t, int b, int i, int h, bool reverse, bool[] active,
         Variable wIh, Variable wHh, Variable bIh, Variable bHh, float[]? outputStorage = null, LayerNormGains? norms = null,
