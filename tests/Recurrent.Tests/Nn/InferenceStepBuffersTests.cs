@@ -43,6 +43,30 @@ public sealed class InferenceStepBuffersTests
         }
     }
 
+    [Theory]
+    [InlineData(CellKind.Lstm, 0)]
+    [InlineData(CellKind.Lstm, 1)]
+    [InlineData(CellKind.Lstm, 3)]
+    [InlineData(CellKind.Gru, 0)]
+    [InlineData(CellKind.Gru, 2)]
+    public void Inference_FromAGivenState_KeepsTheBitsOfTraining_ForShortSequences(CellKind cell, int steps)
+    {
+        float[] Final(bool train)
+        {
+            var layer = new RecurrentLayer(new RecurrentOptions(cell, 5, 256, 2, bidirectional: true), new Rng(3));
+            var h0 = Tensor.FromArray(TestData.Uniform(4 * 3 * 256, 5), [4, 3, 256]);
+            Tensor? c0 = cell == CellKind.Lstm ? Tensor.FromArray(TestData.Uniform(4 * 3 * 256, 6), [4, 3, 256]) : null;
+            var x = new Variable(Tensor.FromArray(TestData.Uniform(steps * 3 * 5, 7), [steps, 3, 5]), requiresGrad: train);
+            using var tape = new Tape();
+            Tape.NoGradScope? scope = train ? null : tape.NoGrad();
+            RecurrentResult r = layer.Forward(tape, x, new RecurrentState(Tape.Constant(h0), c0 is null ? null : Tape.Constant(c0)));
+            scope?.Dispose();
+            if (steps == 0) TestData.AssertBitIdentical(h0.Span, r.Final.H.Value.Span, "h0");
+            return [.. r.Output.Value.Span.ToArray(), .. r.Final.H.Value.Span.ToArray(), .. r.Final.C?.Value.Span.ToArray() ?? []];
+        }
+        TestData.AssertBitIdentical(Final(train: true), Final(train: false), $"{cell} T={steps}");
+    }
+
     [Fact]
     public void OneStepOfGates_IsKeptOnlyWhereNoProjectionWritesThemAll()
     {
