@@ -72,33 +72,28 @@ public sealed class InferenceStepBuffersTests
     {
         var tokens = new int[6];
         var embedding = TestData.Uniform(5 * 8, 2);
-        Assert.True(Pass(CellKind.Lstm, savesForBackward: false).KeepsOneStepOfGates);
-        Assert.False(Pass(CellKind.Lstm, savesForBackward: true).KeepsOneStepOfGates);
-        Assert.False(Pass(CellKind.GruOriginal, savesForBackward: false).KeepsOneStepOfGates);
-        Assert.False(Pass(CellKind.LayerNormLstm, savesForBackward: false).KeepsOneStepOfGates);
+        bool KeepsOneStep(CellKind cell, bool savesForBackward, Action<DirectionPass>? project = null)
+        {
+            using DirectionPass pass = Pass(cell, savesForBackward);
+            project?.Invoke(pass);
+            return pass.KeepsOneStepOfGates;
+        }
+        Assert.True(KeepsOneStep(CellKind.Lstm, savesForBackward: false));
+        Assert.False(KeepsOneStep(CellKind.Lstm, savesForBackward: true));
+        Assert.False(KeepsOneStep(CellKind.GruOriginal, savesForBackward: false));
+        Assert.False(KeepsOneStep(CellKind.LayerNormLstm, savesForBackward: false));
 
-        DirectionPass inLoop = Pass(CellKind.Lstm, savesForBackward: false);
-        inLoop.ProjectInLoop(Tensor.Zeros(2, 3, 8));
-        Assert.True(inLoop.KeepsOneStepOfGates);
-        DirectionPass table = Pass(CellKind.RnnTanh, savesForBackward: false);
-        table.ProjectTokens(embedding, 5, tokens);
-        Assert.True(table.KeepsOneStepOfGates);
-
-        DirectionPass upFront = Pass(CellKind.Lstm, savesForBackward: false);
-        upFront.Project(new float[2 * 3 * 8]);
-        Assert.False(upFront.KeepsOneStepOfGates);
-        DirectionPass gruTable = Pass(CellKind.Gru, savesForBackward: false);
-        gruTable.ProjectTokens(embedding, 5, tokens);
-        Assert.True(gruTable.KeepsOneStepOfGates);
-        DirectionPass gruUpFront = Pass(CellKind.Gru, savesForBackward: false);
-        gruUpFront.Project(new float[2 * 3 * 8]);
-        Assert.False(gruUpFront.KeepsOneStepOfGates);
+        Assert.True(KeepsOneStep(CellKind.Lstm, false, p => p.ProjectInLoop(Tensor.Zeros(2, 3, 8))));
+        Assert.True(KeepsOneStep(CellKind.RnnTanh, false, p => p.ProjectTokens(embedding, 5, tokens)));
+        Assert.False(KeepsOneStep(CellKind.Lstm, false, p => p.Project(new float[2 * 3 * 8])));
+        Assert.True(KeepsOneStep(CellKind.Gru, false, p => p.ProjectTokens(embedding, 5, tokens)));
+        Assert.False(KeepsOneStep(CellKind.Gru, false, p => p.Project(new float[2 * 3 * 8])));
     }
 
     [Fact]
     public void APassBuiltForInference_RefusesBackward()
     {
-        DirectionPass pass = Pass(CellKind.Lstm, savesForBackward: false);
+        using DirectionPass pass = Pass(CellKind.Lstm, savesForBackward: false);
         pass.Project(new float[2 * 3 * 8]);
         pass.ForwardLoop(new float[3 * 4], new float[3 * 4], Tensor.Zeros(2, 3, 4), 0, 4, new float[3 * 4], new float[3 * 4]);
         var e = Assert.Throws<InvalidOperationException>(() => pass.BackwardLoop(null, 0, 4, default, default, new float[3 * 4], new float[3 * 4], null));

@@ -370,7 +370,7 @@ internal sealed unsafe partial class DirectionPass : IDisposable
         {
             case CellKind.Gru:
                 if (_tokenTable is not null)
-                    for (int r = 0; r < n; r++) _tokenTable.Span.Slice(_tokenIds![rows + r] * _g, _g).CopyTo(gates.Slice(r * _g, _g));
+                    TokenRows.CopyRows(_tokenTable.Span, _tokenIds.AsSpan(rows, n), gates, _g);
                 Gemm.MultiplyAddRowBias(Transpose.No, n, 1f, hPrev, _h, packed, _bHh.Value.Span, scratch.Slice(b0 * _g, n * _g), _g);
                 break;
             case CellKind.LayerNormLstm:

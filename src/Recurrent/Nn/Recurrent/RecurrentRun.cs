@@ -204,9 +204,6 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
         return new RecurrentResult(_output, new RecurrentState(_hN, _cN));
     }
 
-    /// <summary>Layer 0's input [T, B, I] (empty when it reads token ids).</summary>
-    private ReadOnlySpan<float> TimeMajorInput => LayerInput(0) is { } x ? x.Span : default;
-
     /// <summary>The input of layer <paramref name="layer"/> [T, B, I]: the output below it, or for layer 0 the time-major input (null when it reads token ids).</summary>
     private Tensor? LayerInput(int layer) => layer > 0 ? _layerInputs[layer - 1] : _timeMajorInput ?? _input?.Value;
 

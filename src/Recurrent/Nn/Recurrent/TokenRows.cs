@@ -18,9 +18,15 @@ internal static unsafe class TokenRows
         fixed (float* pt = table)
         fixed (float* pd = dst)
         {
-            var job = new Job { Table = pt, Rows = pd, Tokens = tokens, G = g, Scatter = false };
+            var job = new Job { Table = pt, TableLength = table.Length, Rows = pd, Tokens = tokens, G = g, Scatter = false };
             Parallelism.For(job, (tokens.Length + GatherRows - 1) / GatherRows);
         }
+    }
+
+    /// <summary>dst[r, :] = table[ids[r], :] for every r, on the calling thread; dst [ids.Length, G], table [V, G].</summary>
+    public static void CopyRows(ReadOnlySpan<float> table, ReadOnlySpan<int> ids, Span<float> dst, int g)
+    {
+        for (int r = 0; r < ids.Length; r++) table.Slice(ids[r] * g, g).CopyTo(dst.Slice(r * g, g));
     }
 
     /// <summary>table[tokens[r], :] += src[r, :] for r in order; src [n, G], table [V, G].</summary>
@@ -38,7 +44,7 @@ internal static unsafe class TokenRows
     {
         public float* Table, Rows;
         public int[] Tokens = [];
-        public int G;
+        public int G, TableLength;
         public bool Scatter;
 
         public void Execute(int index)
@@ -54,9 +60,8 @@ internal static unsafe class TokenRows
             }
             else
             {
-                int r0 = index * GatherRows, end = Math.Min(Tokens.Length, r0 + GatherRows);
-                for (int r = r0; r < end; r++)
-                    new ReadOnlySpan<float>(Table + (long)Tokens[r] * G, G).CopyTo(new Span<float>(Rows + (long)r * G, G));
+                int r0 = index * GatherRows, n = Math.Min(Tokens.Length, r0 + GatherRows) - r0;
+                CopyRows(new ReadOnlySpan<float>(Table, TableLength), Tokens.AsSpan(r0, n), new Span<float>(Rows + (long)r0 * G, n * G), G);
             }
         }
     }
