@@ -149,7 +149,6 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
         _topTimeMajor = batchFirstSequence ? Tensor.Rent([_t, _b, dh], clear: false, stateCapacity) : null;
         Tensor? topOut = _topTimeMajor;
         using var zeros = _initial is null ? Tensor.Rent([_b * _h]) : null;
-        Tensor? below = null;
         for (int layer = 0; layer < _l; layer++)
         {
             bool top = layer == _l - 1;
@@ -194,10 +193,8 @@ internal sealed class RecurrentRun : TapeNode, IDisposable
                 }
                 _layerInputs.Add(layerOut);
             }
-            below = layerOut;
         }
         if (topOut is not null) SwapBatchTime(topOut.Span, _output.Value.Span, _t, _b, dh);
-        _ = below;
 
         if (needsGrad) _tape.Record(this);
         else Dispose();
