@@ -123,8 +123,9 @@ public sealed class GemmTests
         const int m = 45, k = 300;
         try
         {
-            // The last column panel is 13, 16 and 17 wide: AVX-512 takes its half-width kernel for the first two.
-            foreach (int n in new[] { 77, 80, 113 })
+            // The last column panel is 4, 8, 9, 13, 16 and 17 wide: up to 8 columns both vector kernels take the
+            // quarter-width one, up to 16 their half-width ones.
+            foreach (int n in new[] { 100, 72, 73, 77, 80, 113 })
             {
                 float[] a = TestData.Uniform(m * k, 8), b = TestData.Uniform(k * n, 9), c0 = TestData.Uniform(m * n, 10);
                 float[]? first = null;

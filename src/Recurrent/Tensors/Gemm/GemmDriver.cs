@@ -259,8 +259,9 @@ internal static unsafe class GemmDriver
     }
 
     /// <summary>
-    /// A partial tile runs the same kernel on a local MR×NR copy, so the arithmetic is unchanged. A panel at most 16
-    /// columns wide (the last of N = 100, 300, …) takes the AVX-512 kernel's left half: half the work, the same bits.
+    /// A partial tile runs the same kernel on a local MR×NR copy, so the arithmetic is unchanged. A narrow last panel
+    /// runs only the columns it has: at most 8 wide (N = 100, 200, …) the tile's left quarter in ymm registers, at most
+    /// 16 wide (N = 80, 300, …) its left half; the same bits with less of the padding computed.
     /// </summary>
     private static void EdgeTile(GemmKernel kernel, int kc, float* a, float* b, float* c, int ldc, int mr, int nr, float alpha, float beta)
     {
@@ -268,7 +269,9 @@ internal static unsafe class GemmDriver
         if (beta != 0f)
             for (int r = 0; r < mr; r++)
                 for (int j = 0; j < nr; j++) tile[r * NR + j] = c[r * ldc + j];
-        if (kernel == GemmKernel.Avx512 && nr <= NR / 2) GemmKernels.Kernel512Half(kc, a, b, tile, NR, alpha, beta);
+        if (kernel != GemmKernel.Portable && GemmKernels.Avx2Supported && nr <= NR / 4) GemmKernels.Kernel256Quarter(kc, a, b, tile, NR, alpha, beta);
+        else if (kernel == GemmKernel.Avx512 && nr <= NR / 2) GemmKernels.Kernel512Half(kc, a, b, tile, NR, alpha, beta);
+        else if (kernel == GemmKernel.Avx2 && nr <= NR / 2) GemmKernels.Kernel256Half(kc, a, b, tile, NR, alpha, beta);
         else Invoke(kernel, kc, a, b, tile, NR, alpha, beta);
         for (int r = 0; r < mr; r++)
             new ReadOnlySpan<float>(tile + r * NR, nr).CopyTo(new Span<float>(c + (long)r * ldc, nr));

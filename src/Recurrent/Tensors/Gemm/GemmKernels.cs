@@ -139,6 +139,57 @@ internal static unsafe class GemmKernels
         Store512Half(c + 16, from + 16, alpha, beta, v1);
     }
 
+    /// <summary>
+    /// AVX2/FMA for an edge panel at most 8 columns wide (the last of N = 100, 200, …): the 8×32 tile's left quarter,
+    /// 8 ymm accumulators (the packed B panel keeps its 32-float rows). A quarter of the full kernel's multiply-adds,
+    /// and on a core that splits 512-bit operations in two, half of <see cref="Kernel512Half"/>'s time. Each element
+    /// gets the same arithmetic as in every other kernel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel256Quarter(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    {
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector256<float> c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Vector256.Load(b);
+            c0 = Fma.MultiplyAdd(Vector256.Create(a[0]), b0, c0);
+            c1 = Fma.MultiplyAdd(Vector256.Create(a[1]), b0, c1);
+            c2 = Fma.MultiplyAdd(Vector256.Create(a[2]), b0, c2);
+            c3 = Fma.MultiplyAdd(Vector256.Create(a[3]), b0, c3);
+            c4 = Fma.MultiplyAdd(Vector256.Create(a[4]), b0, c4);
+            c5 = Fma.MultiplyAdd(Vector256.Create(a[5]), b0, c5);
+            c6 = Fma.MultiplyAdd(Vector256.Create(a[6]), b0, c6);
+            c7 = Fma.MultiplyAdd(Vector256.Create(a[7]), b0, c7);
+            a += MR;
+            b += NR;
+        }
+        Store256Quarter(c, alpha, beta, c0); c += ldc;
+        Store256Quarter(c, alpha, beta, c1); c += ldc;
+        Store256Quarter(c, alpha, beta, c2); c += ldc;
+        Store256Quarter(c, alpha, beta, c3); c += ldc;
+        Store256Quarter(c, alpha, beta, c4); c += ldc;
+        Store256Quarter(c, alpha, beta, c5); c += ldc;
+        Store256Quarter(c, alpha, beta, c6); c += ldc;
+        Store256Quarter(c, alpha, beta, c7);
+    }
+
+    /// <summary>c = α·v + β·c for 8 floats (c not read when β = 0), as <see cref="Store256"/> stores each half-row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store256Quarter(float* c, float alpha, float beta, Vector256<float> v)
+    {
+        v *= Vector256.Create(alpha);
+        if (beta != 0f) v += Vector256.Create(beta) * Vector256.Load(c);
+        v.Store(c);
+    }
+
+    /// <summary>AVX2/FMA for an edge panel at most 16 columns wide: the left half of <see cref="Kernel256"/>'s tile.</summary>
+    public static void Kernel256Half(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    {
+        Block256(kc, a, b, c, ldc, alpha, beta);
+        Block256(kc, a + 4, b, c + 4 * ldc, ldc, alpha, beta);
+    }
+
     /// <summary>AVX2/FMA: the 8×32 tile as four 4×16 blocks of 8 ymm accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Kernel256(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
