@@ -32,7 +32,9 @@ internal static class LmCalibrateCommand
             if (order is { } n && (n < 1 || n > NGramModel.MaxOrder))
                 throw new ArgumentException($"--ngram-order must be in [1, {NGramModel.MaxOrder}]; got {n}.");
             LanguageModel lm = LanguageModel.Load(folder);
-            string heldOut = TextFile.ReadUtf8(parse.GetValue(data)!);
+            string dataPath = parse.GetValue(data)!;
+            string heldOut = TextFile.ReadUtf8(dataPath);
+            LmCommand.RequireScorable(dataPath, lm.Encode(heldOut, out _).Length, "give a longer held-out text");
             string? memory = ngramPath is null ? null : TextFile.ReadUtf8(ngramPath);
             TemperatureFit fit = lm.CalibrateInFolder(folder, heldOut);
             NGramFit? ngram = memory is null

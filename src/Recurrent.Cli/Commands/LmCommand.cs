@@ -14,4 +14,15 @@ internal static class LmCommand
         lm.Subcommands.Add(LmCalibrateCommand.Create());
         return lm;
     }
+
+    /// <summary>
+    /// Rejects a text too short to score: each token is predicted from those before it, so at least 2 are needed.
+    /// <paramref name="source"/> names the text as the user gave it (a path, or which part of one).
+    /// </summary>
+    /// <exception cref="RecurrentDataException">Fewer than 2 tokens.</exception>
+    public static void RequireScorable(string source, int tokens, string remedy)
+    {
+        if (tokens < 2)
+            throw new RecurrentDataException($"{source}: {tokens} token{(tokens == 1 ? "" : "s")}, and scoring needs at least 2 (each token is predicted from the ones before it); {remedy}.");
+    }
 }

@@ -32,8 +32,10 @@ internal static class LmEvalCommand
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             LanguageModel lm = LanguageModel.Load(parse.GetValue(model)!, withNGram: !parse.GetValue(noNGram));
-            string text = TextFile.ReadUtf8(parse.GetValue(data)!);
+            string dataPath = parse.GetValue(data)!;
+            string text = TextFile.ReadUtf8(dataPath);
             int[] ids = lm.Encode(text, out int unknown);
+            LmCommand.RequireScorable(dataPath, ids.Length, "give a longer text");
             double charactersPerToken = LanguageModel.CharactersPerToken(text, ids.Length);
             string? precisionText = parse.GetValue(precision);
             NGramMixture? mixture = parse.GetValue(noNGram) ? null : lm.NGram;

@@ -134,6 +134,18 @@ internal static class LmTrainCommand
             display.Message($"{trainIds.Length:N0} training and {validIds.Length:N0} validation tokens; vocabulary {model.Vocabulary.Count}" +
                 (unknown > 0 ? $"; {unknown} validation tokens unknown" : "") +
                 $"; {model.Network.NamedParameters().Sum(p => (long)p.Parameter.Value.Length):N0} parameters; run folder {runDir}");
+            // The text's sizes are checked here, where the files can be named, and before the run folder gets a file.
+            string dataName = dataPath ?? BundledSample.ResourceName;
+            int streams = settings.BatchSize;
+            if (trainIds.Length < 2L * streams + 1)
+            {
+                int fits = (trainIds.Length - 1) / 2;
+                throw new RecurrentDataException($"{dataName}: the training text has {trainIds.Length:N0} token(s), too few for --batch {streams} " +
+                    $"(each of the {streams} streams needs at least 2 steps, so at least {2L * streams + 1:N0} tokens); " +
+                    (fits >= 1 ? $"use --batch {fits} or less, or a longer text." : "use a longer text."));
+            }
+            LmCommand.RequireScorable(validPath ?? $"{dataName} (its last {fraction:0.##%}, held out for validation)", validIds.Length,
+                validPath is null ? "give --valid, a larger --valid-fraction or a longer text" : "give a longer validation text");
             var task = new LanguageModelTask(model, trainIds, validIds, charactersPerToken, settings);
             if (saved is null)
             {

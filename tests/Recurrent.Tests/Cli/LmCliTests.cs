@@ -56,8 +56,39 @@ public sealed class LmCliTests : IDisposable
     public void Train_TextShorterThanOneBatch_ExitsTwoSayingWhatToDo()
     {
         string path = Text("short.txt", "just a few characters here");
-        AssertUsageError("batch size", "lm", "train", "--data", path, "--out", Path.Combine(_root, "r"));
+        AssertUsageError("short.txt: the training text has 25 token(s), too few for --batch 32", "lm", "train", "--data", path, "--out", Path.Combine(_root, "r"));
+        AssertUsageError("use --batch 12 or less", "lm", "train", "--data", path, "--out", Path.Combine(_root, "r"));
         Assert.False(Directory.Exists(Path.Combine(_root, "r")));
+    }
+
+    [Fact]
+    public void Train_ValidationPartWithoutTwoTokens_ExitsTwoBeforeTraining()
+    {
+        // Three characters: enough to train one stream on, while their last 5 % holds no token to validate on.
+        string path = Text("abc.txt", "abc");
+        string dir = Path.Combine(_root, "r");
+        AssertUsageError("abc.txt (its last 5%, held out for validation): 0 tokens", "lm", "train", "--data", path, "--out", dir, "--batch", "1", "--steps", "1");
+        Assert.False(Directory.Exists(dir), "nothing may be written for bad input");
+        string one = Text("one.txt", "a");
+        AssertUsageError("one.txt: 1 token, and scoring needs at least 2", "lm", "train", "--data", Text("ok.txt", string.Concat(Enumerable.Repeat("some text. ", 20))),
+            "--valid", one, "--out", dir, "--batch", "1", "--steps", "1");
+        Assert.False(Directory.Exists(dir));
+    }
+
+    [Fact]
+    public void EvalAndCalibrate_TextOfOneToken_ExitTwoNamingIt()
+    {
+        string path = Text("ok.txt", string.Concat(Enumerable.Repeat("some text to train on. ", 200)));
+        string dir = Path.Combine(_root, "run");
+        var (code, _, error) = Run("lm", "train", "--data", path, "--out", dir, "--steps", "2", "--eval-every", "2", "--hidden", "16", "--embed", "8", "--batch", "4", "--bptt", "16");
+        Assert.True(code == 0, error);
+        string one = Text("one.txt", "s");
+        // Before: plain evaluation printed NaN and exited 0; dynamic evaluation gathered its statistics first.
+        AssertUsageError("one.txt: 1 token, and scoring needs at least 2", "lm", "eval", "--model", dir, "--data", one);
+        AssertUsageError("one.txt: 1 token", "lm", "eval", "--model", dir, "--data", one, "--dynamic");
+        byte[] model = File.ReadAllBytes(Path.Combine(dir, "model.safetensors"));
+        AssertUsageError("one.txt: 1 token", "lm", "calibrate", "--model", dir, "--data", one);
+        Assert.Equal(model, File.ReadAllBytes(Path.Combine(dir, "model.safetensors")));
     }
 
     [Theory]
