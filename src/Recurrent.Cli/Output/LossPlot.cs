@@ -130,6 +130,7 @@ public static class LossPlot
     private static void Write(string path, Action<string, int, int> render, int width, int height)
     {
         string full = Path.GetFullPath(path);
+        Recurrent.Training.RunFiles.RequireNotFolder(path);
         string folder = Path.GetDirectoryName(full) ?? ".";
         Directory.CreateDirectory(folder);
         string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp.png");

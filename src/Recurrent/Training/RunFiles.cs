@@ -24,9 +24,11 @@ public static class RunFiles
     public static void WriteJsonAtomic(string path, JsonNode node) => WriteTextAtomic(path, node.ToJsonString(Indented) + "\n");
 
     /// <summary>Writes bytes atomically: temporary file, flush to disk, rename over the target.</summary>
+    /// <exception cref="RecurrentDataException"><paramref name="path"/> is an existing folder.</exception>
     public static void WriteBytesAtomic(string path, ReadOnlySpan<byte> bytes)
     {
         string full = Path.GetFullPath(path);
+        RequireNotFolder(path);
         string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
@@ -42,6 +44,14 @@ public static class RunFiles
             TryDelete(temp);
             throw;
         }
+    }
+
+    /// <summary>Rejects a file to be written whose path names an existing folder, before anything is written.</summary>
+    /// <exception cref="RecurrentDataException">It does.</exception>
+    public static void RequireNotFolder(string path)
+    {
+        if (Directory.Exists(path))
+            throw new RecurrentDataException($"{path}: is a folder; give the path of a file to write (the folder is left as it is).");
     }
 
     /// <summary>Reads a JSON object file, with a clear error naming the file when it is missing or malformed.</summary>

@@ -83,6 +83,21 @@ public sealed class InteropCliTests : IDisposable
     }
 
     [Fact]
+    public void ExportOnnx_OutIsAFolder_Exits2NamingIt()
+    {
+        string dir = SaveClassifier("cls"), output = _folder.File("out");
+        Directory.CreateDirectory(output);
+
+        var (code, _, stderr) = CliRun.Invoke("export", "onnx", "--model", dir, "--out", output);
+
+        Assert.Equal(2, code);
+        Assert.Contains(output + ": is a folder; give the path of a file to write", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(output));
+        Assert.Equal(["cls", "out"], _folder.Entries());
+    }
+
+    [Fact]
     public void ExportOnnx_MissingFolder_Exits2AndWritesNothing()
     {
         var (code, _, stderr) = CliRun.Invoke("export", "onnx", "--model", _folder.File("absent"), "--out", _folder.File("x.onnx"));

@@ -71,6 +71,20 @@ public sealed class SafeTensorsAtomicWriteTests : IDisposable
     }
 
     [Fact]
+    public void RunFilesWrite_WhenTheTargetIsAFolder_SaysSoBeforeWritingAnything()
+    {
+        string path = _folder.File("taken.onnx");
+        Directory.CreateDirectory(path);
+        File.WriteAllText(Path.Combine(path, "keep.txt"), "keep");
+
+        var e = Assert.Throws<RecurrentDataException>(() => Recurrent.Training.RunFiles.WriteBytesAtomic(path, [1, 2, 3]));
+
+        Assert.Contains(path + ": is a folder", e.Message);
+        Assert.Equal(["taken.onnx"], _folder.Entries());
+        Assert.Equal("keep", File.ReadAllText(Path.Combine(path, "keep.txt")));
+    }
+
+    [Fact]
     public void Write_IntoAMissingFolder_ThrowsAndCreatesNothing()
     {
         string path = Path.Combine(_folder.Path, "missing", "model.safetensors");
