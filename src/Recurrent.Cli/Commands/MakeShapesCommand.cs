@@ -27,6 +27,11 @@ internal static class MakeShapesCommand
             if (side < 12 || side > 256) throw new ArgumentException($"--size must be between 12 and 256 pixels; got {side}.");
             ulong s = parse.GetValue(seed) ?? 1;
             string dir = parse.GetValue(output)!, imageDir = Path.Combine(dir, "images");
+            if (File.Exists(dir))
+                throw new ArgumentException($"--out {dir}: that is a file; give a folder.");
+            string[] present = new[] { "captions.txt", "test_captions.txt", "images" }.Where(f => Path.Exists(Path.Combine(dir, f))).ToArray();
+            if (present.Length > 0)
+                throw new ArgumentException($"--out {dir}: it already holds {string.Join(", ", present)}; choose another --out (nothing was overwritten).");
             Directory.CreateDirectory(imageDir);
             var heldOut = ShapesScene.HeldOutPairs(s);
             var rng = new Rng(s);

@@ -105,6 +105,8 @@ internal sealed class TrainingOptionsBinder
             return (resume, saved);
         }
         string runDir = p.GetValue(Out) ?? Path.Combine("runs", $"{task}-{DateTime.Now:yyyyMMdd-HHmmss}");
+        if (File.Exists(runDir))
+            throw new ArgumentException($"--out {runDir}: that is a file; give a folder for the run (the file is left as it is).");
         if (File.Exists(Path.Combine(runDir, RunFiles.Config)) || File.Exists(Path.Combine(runDir, RunFiles.Trainer)))
             throw new ArgumentException($"--out {runDir}: that folder already holds a run; continue it with --resume {runDir}, or choose another --out.");
         return (runDir, null);

@@ -25,6 +25,13 @@ public sealed class CaptionCliTests : IDisposable
         Assert.True(code == 0, error);
         Assert.Equal(46, Directory.GetFiles(Path.Combine(data, "images"), "*.png").Length);
         Assert.Equal(40, CaptionsReader.Read(Path.Combine(data, "captions.txt")).Count);
+        // A second run into the same folder is refused and changes nothing.
+        byte[] captions = File.ReadAllBytes(Path.Combine(data, "captions.txt"));
+        var (again, _, againError) = CliRun.Invoke("caption", "make-shapes", "--out", data, "--count", "5", "--test-count", "1", "--size", "16");
+        Assert.Equal(2, again);
+        Assert.Contains("it already holds captions.txt, test_captions.txt, images", againError);
+        Assert.Equal(captions, File.ReadAllBytes(Path.Combine(data, "captions.txt")));
+        Assert.Equal(46, Directory.GetFiles(Path.Combine(data, "images"), "*.png").Length);
 
         (code, _, error) = CliRun.Invoke("caption", "train", "--data", Path.Combine(data, "captions.txt"), "--images", Path.Combine(data, "images"), "--out", dir,
             "--image-size", "16", "--patch", "8", "--attention", "bahdanau", "--hidden", "12", "--embed", "6", "--attention-size", "5", "--steps", "6", "--eval-every", "3");

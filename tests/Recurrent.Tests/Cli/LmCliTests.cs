@@ -62,6 +62,15 @@ public sealed class LmCliTests : IDisposable
     }
 
     [Fact]
+    public void Train_OutIsAFile_ExitsTwoAndLeavesTheFile()
+    {
+        string path = Text("ok.txt", string.Concat(Enumerable.Repeat("some text to train on. ", 200)));
+        string taken = Text("taken", "mine");
+        AssertUsageError("--out " + taken + ": that is a file; give a folder for the run", "lm", "train", "--data", path, "--out", taken, "--steps", "1");
+        Assert.Equal("mine", File.ReadAllText(taken));
+    }
+
+    [Fact]
     public void Train_ValidationPartWithoutTwoTokens_ExitsTwoBeforeTraining()
     {
         // Three characters: enough to train one stream on, while their last 5 % holds no token to validate on.
