@@ -31,7 +31,7 @@ public static class Program
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var parseError in parse.Errors) error.WriteLine($"rnn: {parseError.Message}");
+            foreach (var parseError in parse.Errors) error.WriteLine($"rnn: {CliErrors.DescribeParseError(parseError.Message)}");
             error.WriteLine("Run 'rnn --help' for usage.");
             return ExitCodes.Usage;
         }

@@ -26,6 +26,19 @@ public sealed class CliTests
         Assert.DoesNotContain("   at ", error);
     }
 
+    [Theory]
+    [InlineData(new[] { "lm", "train", "--steps", "99999999999" }, "--steps expects a whole number (at most 2,147,483,647); got '99999999999'.")]
+    [InlineData(new[] { "lm", "train", "--steps", "1.5" }, "--steps expects a whole number (at most 2,147,483,647); got '1.5'.")]
+    [InlineData(new[] { "lm", "train", "--lr", "fast" }, "--lr expects a number; got 'fast'.")]
+    [InlineData(new[] { "lm", "sample", "--model", "m", "--seed", "-1" }, "--seed expects a whole number ≥ 0; got '-1'.")]
+    public void ValueOfTheWrongType_ExitsTwoInTheUsersTerms(string[] args, string expected)
+    {
+        var (code, _, error) = Run(args);
+        Assert.Equal(2, code);
+        Assert.Contains("rnn: " + expected, error);
+        Assert.DoesNotContain("System.", error);
+    }
+
     [Fact]
     public void UnknownCommand_ExitsTwo()
     {
