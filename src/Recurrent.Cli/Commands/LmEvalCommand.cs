@@ -74,6 +74,9 @@ internal static class LmEvalCommand
                     string? statsPath = parse.GetValue(dynamicStats);
                     string statsText = statsPath is not null ? TextFile.ReadUtf8(statsPath) : TrainingTextOf(parse.GetValue(model)!, parse.InvocationConfiguration.Error);
                     int[] statsIds = lm.Encode(TextFile.Prefix(statsText, StatisticsCharacters), out _);
+                    if (statsIds.Length < 3)
+                        throw new RecurrentDataException($"{statsPath ?? "the training text named in the model's config.json"}: {statsIds.Length} token(s); " +
+                            "the RMS gradients need at least 3 to learn from; give --dynamic-stats a longer text, or --dynamic-rule sgd.");
                     var gathering = FractionProgress.ForConsole("gradient statistics", parse.InvocationConfiguration.Error);
                     statistics = DynamicEvaluation.GradientStatistics(lm.Network, statsIds, options.SegmentLength, progress: gathering.Report);
                 }

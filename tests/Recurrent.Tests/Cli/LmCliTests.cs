@@ -95,6 +95,7 @@ public sealed class LmCliTests : IDisposable
         // Before: plain evaluation printed NaN and exited 0; dynamic evaluation gathered its statistics first.
         AssertUsageError("one.txt: 1 token, and scoring needs at least 2", "lm", "eval", "--model", dir, "--data", one);
         AssertUsageError("one.txt: 1 token", "lm", "eval", "--model", dir, "--data", one, "--dynamic");
+        AssertUsageError("one.txt: 1 token(s); the RMS gradients need at least 3", "lm", "eval", "--model", dir, "--data", path, "--dynamic", "--dynamic-stats", one);
         byte[] model = File.ReadAllBytes(Path.Combine(dir, "model.safetensors"));
         AssertUsageError("one.txt: 1 token", "lm", "calibrate", "--model", dir, "--data", one);
         Assert.Equal(model, File.ReadAllBytes(Path.Combine(dir, "model.safetensors")));
