@@ -26,6 +26,17 @@ public sealed class LmCliTests : IDisposable
 
     private string Text(string name, string text) => File_(name, System.Text.Encoding.UTF8.GetBytes(text));
 
+    /// <summary>A short text that trains without complaint.</summary>
+    private string OkText() => Text("ok.txt", string.Concat(Enumerable.Repeat("some text to train on. ", 200)));
+
+    /// <summary>Trains a tiny model on <paramref name="data"/> into <paramref name="dir"/> for <paramref name="steps"/> steps.</summary>
+    private static void TrainTiny(string data, string dir, int steps)
+    {
+        var (code, _, error) = Run("lm", "train", "--data", data, "--out", dir, "--steps", $"{steps}", "--eval-every", $"{steps}",
+            "--hidden", "16", "--embed", "8", "--batch", "4", "--bptt", "16");
+        Assert.True(code == 0, error);
+    }
+
     private static void AssertUsageError(string expectedInMessage, params string[] args)
     {
         var (code, _, error) = Run(args);
@@ -64,7 +75,7 @@ public sealed class LmCliTests : IDisposable
     [Fact]
     public void Train_OutIsAFile_ExitsTwoAndLeavesTheFile()
     {
-        string path = Text("ok.txt", string.Concat(Enumerable.Repeat("some text to train on. ", 200)));
+        string path = OkText();
         string taken = Text("taken", "mine");
         AssertUsageError("--out " + taken + ": that is a file; give a folder for the run", "lm", "train", "--data", path, "--out", taken, "--steps", "1");
         Assert.Equal("mine", File.ReadAllText(taken));
@@ -87,10 +98,9 @@ public sealed class LmCliTests : IDisposable
     [Fact]
     public void EvalAndCalibrate_TextOfOneToken_ExitTwoNamingIt()
     {
-        string path = Text("ok.txt", string.Concat(Enumerable.Repeat("some text to train on. ", 200)));
+        string path = OkText();
         string dir = Path.Combine(_root, "run");
-        var (code, _, error) = Run("lm", "train", "--data", path, "--out", dir, "--steps", "2", "--eval-every", "2", "--hidden", "16", "--embed", "8", "--batch", "4", "--bptt", "16");
-        Assert.True(code == 0, error);
+        TrainTiny(path, dir, 2);
         string one = Text("one.txt", "s");
         // Before: plain evaluation printed NaN and exited 0; dynamic evaluation gathered its statistics first.
         AssertUsageError("one.txt: 1 token, and scoring needs at least 2", "lm", "eval", "--model", dir, "--data", one);
@@ -112,17 +122,16 @@ public sealed class LmCliTests : IDisposable
     [InlineData("--init", "xavier", "--init")]
     public void Train_BadOptionValue_ExitsTwoNamingTheOption(string option, string value, string named)
     {
-        string path = Text("ok.txt", string.Concat(Enumerable.Repeat("some text to train on. ", 200)));
+        string path = OkText();
         AssertUsageError(named, "lm", "train", "--data", path, "--out", Path.Combine(_root, "r"), option, value);
     }
 
     [Fact]
     public void Train_ExistingRunFolder_IsNeverOverwritten()
     {
-        string path = Text("ok.txt", string.Concat(Enumerable.Repeat("some text to train on. ", 200)));
+        string path = OkText();
         string dir = Path.Combine(_root, "run");
-        var (code, _, error) = Run("lm", "train", "--data", path, "--out", dir, "--steps", "5", "--eval-every", "5", "--hidden", "16", "--embed", "8", "--batch", "4", "--bptt", "16");
-        Assert.True(code == 0, error);
+        TrainTiny(path, dir, 5);
         byte[] config = File.ReadAllBytes(Path.Combine(dir, "config.json"));
         AssertUsageError("--resume", "lm", "train", "--data", path, "--out", dir, "--steps", "5");
         Assert.Equal(config, File.ReadAllBytes(Path.Combine(dir, "config.json")));

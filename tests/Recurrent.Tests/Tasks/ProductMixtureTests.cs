@@ -56,6 +56,16 @@ public sealed class ProductMixtureTests
     }
 
     [Fact]
+    public void Evaluate_AProductOnOneToken_IsRefusedLikeThePlainScore()
+    {
+        // One token has no target: the product's blocks read nothing, and 0 targets must not score NaN.
+        var (network, counts, _) = Setup(10);
+        var mixture = new NGramMixture(counts, 0.3, new MixtureExponents(0.4, 0.2, 0.7));
+        Assert.Throws<RecurrentDataException>(() => LanguageModelEvaluator.Evaluate(network, [3], 1, mixture));
+        Assert.Throws<RecurrentDataException>(() => LanguageModelEvaluator.Evaluate(network, [3], 1));
+    }
+
+    [Fact]
     public void Evaluate_AProduct_ScoresEachTargetByTheNormalisedProduct()
     {
         // 600 targets: two streams, and the n-gram model learning from the text as it is read.

@@ -110,8 +110,7 @@ public static class DynamicEvaluation
     public static LanguageModelScore Evaluate(LanguageModelNetwork network, int[] tokens, double charactersPerToken,
         DynamicEvaluationOptions options, Action<double>? progress = null, DynamicGradientStatistics? statistics = null, NGramMixture? mixture = null)
     {
-        if (tokens.Length < 2)
-            throw new RecurrentDataException($"Evaluation needs at least 2 tokens; the text has {tokens.Length}.");
+        LanguageModelEvaluator.RequireTwoTokens(tokens);
         IReadOnlyList<NamedParameter> parameters = network.NamedParameters();
         Parameter[] weights = parameters.Select(p => p.Parameter).ToArray();
         float[][]? stepScale = null, decayScale = null;

@@ -30,12 +30,14 @@ public static class LanguageModelEvaluator
     /// target's probability is the network's mixed with the n-gram model's, which learns from the text as it is
     /// read; a product is scored block by block (<see cref="MixtureScoring"/>).
     /// </summary>
+    /// <exception cref="RecurrentDataException">Fewer than 2 tokens.</exception>
     public static LanguageModelScore Evaluate(LanguageModelNetwork network, int[] tokens, double charactersPerToken, NGramMixture? mixture = null) =>
         EvaluateInBlocks(network, tokens, charactersPerToken, mixture, null);
 
     /// <summary><see cref="Evaluate"/> with a product mixture's blocks <paramref name="blockTargets"/> long (tests).</summary>
     internal static LanguageModelScore EvaluateInBlocks(LanguageModelNetwork network, int[] tokens, double charactersPerToken, NGramMixture? mixture, int? blockTargets)
     {
+        RequireTwoTokens(tokens);   // with a product mixture no chunk is read, and 0 targets would score NaN
         double totalNats = 0;
         long count;
         using MixtureScoring? scoring = NGramMixture.Scoring(mixture, tokens, blockTargets);
@@ -124,6 +126,14 @@ public static class LanguageModelEvaluator
     /// </summary>
     internal delegate bool ChunkVisitor(Tape tape, Variable logits, ReadOnlySpan<int> targets, ReadOnlySpan<int> positions);
 
+    /// <summary>Each token is predicted from the ones before it, so a score needs at least 2.</summary>
+    /// <exception cref="RecurrentDataException">Fewer than 2 tokens.</exception>
+    internal static void RequireTwoTokens(int[] tokens)
+    {
+        if (tokens.Length < 2)
+            throw new RecurrentDataException($"Evaluation needs at least 2 tokens; the text has {tokens.Length}.");
+    }
+
     /// <summary>
     /// Reads <paramref name="tokens"/> as <see cref="Evaluate"/> does and hands each chunk to
     /// <paramref name="visit"/> (gradients off) until it returns false; returns the number of targets handed over,
@@ -131,8 +141,7 @@ public static class LanguageModelEvaluator
     /// </summary>
     internal static long ForEachChunk(LanguageModelNetwork network, int[] tokens, ChunkVisitor visit)
     {
-        if (tokens.Length < 2)
-            throw new RecurrentDataException($"Evaluation needs at least 2 tokens; the text has {tokens.Length}.");
+        RequireTwoTokens(tokens);
         int batch = Math.Clamp((tokens.Length - 1) / ChunkSteps, 1, 32);
         var streams = new TokenStreams(tokens, batch);
         int length = streams.StreamLength;
@@ -194,8 +203,7 @@ public static class LanguageModelEvaluator
     public static LanguageModelScore EvaluateStreaming(LanguageModelNetwork network, int[] tokens, double charactersPerToken, WeightPrecision precision,
         NGramMixture? mixture = null)
     {
-        if (tokens.Length < 2)
-            throw new RecurrentDataException($"Evaluation needs at least 2 tokens; the text has {tokens.Length}.");
+        RequireTwoTokens(tokens);
         var decoder = new StreamingDecoder(network, precision);
         int v = network.Shape.VocabularySize;
         var logits = new float[v];
